@@ -1,0 +1,45 @@
+# Every target runs inside the project's virtualenv (.venv), made by `make setup`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup tools test lint cluster manifests bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## setup: virtualenv, dependencies, and the pinned etcd/kube-apiserver/kubectl/helm binaries
+setup: $(STAMP) tools
+
+## tools: build the pinned binaries into ~/.cache/sagemaker-k8s-operator (skipped when cached)
+tools: $(STAMP)
+	$(PY) -m local_cluster build
+
+## test: the whole suite, unit and integration (starts its own kube-apiserver)
+test: setup
+	$(PY) -m pytest
+
+## lint: ruff and mypy --strict
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## cluster: run a local etcd + kube-apiserver in the foreground; prints KUBECONFIG=<path>
+cluster: setup
+	$(PY) -m local_cluster start
+
+## manifests: regenerate CRDs, RBAC, manager and release YAML from apis/
+manifests: $(STAMP)
+	$(PY) -m apis.manifests
+
+## bench: every benchmark in benchmarks/, each printing its figures
+bench: setup
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,62 @@
+"""``local-cluster``: build the pinned servers and tools, or run a local control plane.
+
+    local-cluster build            build whatever is not cached yet
+    local-cluster start            run etcd + kube-apiserver until Ctrl-C
+    local-cluster path TOOL        print the cached binary's path (building it if needed)
+    local-cluster versions         print the pinned versions
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from local_cluster.build import ensure_built, say
+from local_cluster.control_plane import ControlPlane
+from local_cluster.versions import PINNED, binary_path
+
+
+async def _serve() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with ControlPlane() as plane:
+        print(f"KUBECONFIG={plane.kubeconfig}", flush=True)
+        say(f"kube-apiserver is ready at {plane.url}; press Ctrl-C to stop")
+        await stop.wait()
+        say("stopping kube-apiserver and etcd")
+    say("stopped; temporary folder removed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="local-cluster", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the pinned binaries that are missing")
+    build.add_argument("tools", nargs="*", choices=[*PINNED, []], default=list(PINNED))
+    commands.add_parser("start", help="run a control plane in the foreground until Ctrl-C")
+    path = commands.add_parser("path", help="print a tool's cached binary, building it if needed")
+    path.add_argument("tool", choices=list(PINNED))
+    commands.add_parser("versions", help="print the pinned versions")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        built = asyncio.run(ensure_built(args.tools or list(PINNED)))
+        for tool, where in built.items():
+            print(f"{tool} {PINNED[tool].version} {where}")
+    elif args.command == "start":
+        asyncio.run(_serve())
+    elif args.command == "path":
+        asyncio.run(ensure_built([args.tool]))
+        print(binary_path(args.tool))
+    else:
+        for tool, pinned in PINNED.items():
+            print(f"{tool} {pinned.module}@{pinned.version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
