@@ -1,0 +1,69 @@
+"""``sagemaker-operator``: build the manager from the flags and run it until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+import structlog
+from kubernetes_asyncio import client, config
+
+from controller.controller import ControllerRegistration
+from controller.logs import configure_logging
+from controller.manager import Manager
+from controller.options import ManagerOptions, parse_options
+
+RegistryFunction = Callable[[ManagerOptions], Sequence[ControllerRegistration]]
+REGISTRY_MODULE = "reconcilers.registry"
+
+
+def default_registry(options: ManagerOptions) -> Sequence[ControllerRegistration]:
+    """The SageMaker controllers from ``reconcilers.registry.controllers``, when it exists."""
+    log = structlog.get_logger("controller.main")
+    try:
+        module = importlib.import_module(REGISTRY_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name not in (REGISTRY_MODULE, "reconcilers"):
+            raise  # the registry exists but something it imports is missing: a real bug
+        log.warning("no_reconcilers_registered", module=REGISTRY_MODULE)
+        return []
+    registrations: Sequence[ControllerRegistration] = module.controllers(options)
+    return registrations
+
+
+async def api_client(options: ManagerOptions) -> client.ApiClient:
+    """In a pod: the service account. Elsewhere: --kubeconfig, $KUBECONFIG or ~/.kube/config."""
+    configuration = client.Configuration()
+    if options.kubeconfig is None and "KUBERNETES_SERVICE_HOST" in os.environ:
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    else:
+        await config.load_kube_config(
+            config_file=options.kubeconfig, client_configuration=configuration
+        )
+    return client.ApiClient(configuration)
+
+
+async def run(options: ManagerOptions, registry: RegistryFunction) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with await api_client(options) as api:
+        manager = Manager(options, api, registry(options))
+        return await manager.run(stop)
+
+
+def main(argv: Sequence[str] | None = None, registry: RegistryFunction | None = None) -> int:
+    options = parse_options(argv)
+    configure_logging(options.log_level, options.log_format)
+    code = asyncio.run(run(options, registry or default_registry))
+    structlog.get_logger("controller.main").info("exiting", code=code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

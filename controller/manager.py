@@ -1,0 +1,178 @@
+"""The manager: runs the controllers, the metrics and health servers, and leader election.
+
+Life of a manager (``run`` returns the process exit code):
+
+1. start /metrics and /healthz, /readyz, and every informer (standbys keep warm caches);
+2. with leader election, wait to acquire the Lease; without it, lead at once;
+3. start the controllers' workers and renew the Lease;
+4. on stop (SIGTERM/SIGINT): stop handing out work, let in-flight reconciles finish within
+   the graceful shutdown timeout, release the Lease, exit 0;
+   on lost leadership: cancel every reconcile at once and exit 1 so the pod restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import structlog
+from kubernetes_asyncio.client import ApiClient
+
+from controller.controller import Controller, ControllerRegistration
+from controller.health import BindAddress, HttpServer, health_app, metrics_app
+from controller.informer import WatchSettings
+from controller.leader_election import LeaderElectionConfig, LeaderElector, LeadershipLost
+from controller.metrics import Metrics
+from controller.options import ManagerOptions
+
+EXIT_OK = 0
+EXIT_LEADERSHIP_LOST = 1
+EXIT_CONTROLLER_FAILED = 2
+
+
+class Manager:
+    def __init__(
+        self,
+        options: ManagerOptions,
+        api: ApiClient,
+        registrations: Sequence[ControllerRegistration],
+        *,
+        metrics: Metrics | None = None,
+        watch_settings: WatchSettings | None = None,
+    ) -> None:
+        self.options = options
+        self.api = api
+        self.metrics = metrics or Metrics()
+        self.controllers = [
+            Controller(
+                registration,
+                api,
+                metrics=self.metrics,
+                namespaces=options.namespaces,
+                watch_settings=watch_settings,
+            )
+            for registration in registrations
+        ]
+        self.elector: LeaderElector | None = None
+        if options.leader_elect:
+            self.elector = LeaderElector(
+                api,
+                LeaderElectionConfig(
+                    lease_name=options.leader_election_id,
+                    namespace=options.leader_election_namespace,
+                    identity=options.leader_election_identity,
+                    lease_duration_seconds=options.lease_duration_seconds,
+                    renew_deadline_seconds=options.renew_deadline_seconds,
+                    retry_period_seconds=options.retry_period_seconds,
+                ),
+                self.metrics,
+            )
+        self.servers: dict[str, HttpServer] = {}
+        metrics_address = BindAddress.parse(options.metrics_bind_address)
+        if metrics_address is not None:
+            self.servers["metrics"] = HttpServer(metrics_app(self.metrics), metrics_address)
+        health_address = BindAddress.parse(options.health_probe_bind_address)
+        if health_address is not None:
+            self.servers["health"] = HttpServer(health_app(self.failing_checks), health_address)
+        self._log = structlog.get_logger("controller.manager")
+
+    def failing_checks(self) -> dict[str, str]:
+        """Readiness: every informer has synced and every watch was heard from recently."""
+        failing: dict[str, str] = {}
+        for controller in self.controllers:
+            for informer in controller.informers:
+                name = f"informer:{informer.kind}"
+                if not informer.has_synced:
+                    failing[name] = "not synced"
+                elif not informer.heard_recently():
+                    failing[name] = "watch silent for longer than its read timeout"
+        return failing
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Run until ``stop`` is set or leadership is lost; return the exit code."""
+        for server in self.servers.values():
+            await server.start()
+        self._log.info(
+            "manager_started",
+            controllers=[c.name for c in self.controllers],
+            namespaces=list(self.options.namespaces) or "all",
+            ports={name: server.port for name, server in self.servers.items()},
+            leader_election=self.elector is not None,
+        )
+        informers = [
+            asyncio.create_task(c.run_informers(), name=f"{c.name}-informers")
+            for c in self.controllers
+        ]
+        try:
+            return await self._lead_until_stopped(stop)
+        finally:
+            for task in informers:
+                task.cancel()
+            await asyncio.gather(*informers, return_exceptions=True)
+            for server in self.servers.values():
+                await server.stop()
+            self._log.info("manager_stopped")
+
+    async def _lead_until_stopped(self, stop: asyncio.Event) -> int:
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        try:
+            if self.elector is not None:
+                acquiring = asyncio.create_task(self.elector.acquire(), name="leader-acquire")
+                await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not acquiring.done():
+                    acquiring.cancel()
+                    await asyncio.gather(acquiring, return_exceptions=True)
+                    return EXIT_OK
+                acquiring.result()
+            workers = {
+                asyncio.create_task(c.run_workers(), name=f"{c.name}-workers")
+                for c in self.controllers
+            }
+            renewing = (
+                asyncio.create_task(self.elector.keep_renewing(), name="leader-renew")
+                if self.elector is not None
+                else None
+            )
+            watched = {stopping, *workers} | ({renewing} if renewing else set())
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            if renewing is not None and renewing in done:
+                return await self._abandon(workers, renewing)
+            if stopping not in done:
+                failed = next(iter(done & workers))
+                self._log.error("controller_failed", error=repr(failed.exception()))
+                await self._drain(workers, renewing)
+                return EXIT_CONTROLLER_FAILED
+            self._log.info("shutdown_requested")
+            await self._drain(workers, renewing)
+            return EXIT_OK
+        finally:
+            stopping.cancel()
+
+    async def _abandon(self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None]) -> int:
+        """Leadership is gone: another replica may already reconcile, so stop at once."""
+        error = renewing.exception()
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        if not isinstance(error, LeadershipLost):
+            self._log.error("leader_renewal_crashed", error=repr(error))
+        self._log.error("leadership_lost_exiting")
+        return EXIT_LEADERSHIP_LOST
+
+    async def _drain(
+        self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None] | None
+    ) -> None:
+        """Let in-flight work finish (bounded), then give up the Lease."""
+        timeout = self.options.graceful_shutdown_timeout_seconds
+        drained = await asyncio.gather(*(c.shut_down(timeout) for c in self.controllers))
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._log.info("workers_stopped", drained=all(drained))
+        if renewing is not None:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, LeadershipLost):
+                await renewing
+        if self.elector is not None:
+            await self.elector.release()

@@ -1,0 +1,54 @@
+"""What a reconciler is and what it may answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kubernetes_asyncio.client import ApiClient
+
+from controller.cache import ObjectCache
+from controller.resources import Kind, ObjectKey
+
+
+@dataclass(frozen=True)
+class Result:
+    """A reconcile's answer: done, requeue with backoff, or requeue after a fixed delay.
+
+    An exception raised by ``reconcile`` counts as an error: it is logged with its traceback
+    and the key is requeued with backoff.
+    """
+
+    requeue: bool = False
+    requeue_after: float | None = None
+
+    @classmethod
+    def done(cls) -> Result:
+        return cls()
+
+    @classmethod
+    def requeue_with_backoff(cls) -> Result:
+        return cls(requeue=True)
+
+    @classmethod
+    def after(cls, seconds: float) -> Result:
+        if seconds <= 0:
+            raise ValueError("requeue_after must be positive; use requeue_with_backoff()")
+        return cls(requeue_after=seconds)
+
+
+class Reconciler(Protocol):
+    """Brings the world in line with one object; must be idempotent (level-triggered)."""
+
+    async def reconcile(self, key: ObjectKey) -> Result: ...
+
+
+@dataclass(frozen=True)
+class ReconcileContext:
+    """What a reconciler factory gets: the API client and the informer caches to read from."""
+
+    api: ApiClient
+    kind: Kind
+    cache: ObjectCache
+    owned_caches: Mapping[Kind, ObjectCache] = field(default_factory=dict)
