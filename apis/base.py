@@ -1,0 +1,68 @@
+"""The base model every kind, spec and sub-object derives from, and the schema markers.
+
+Markers are plain values placed in `Annotated[...]` metadata; `apis.schema` reads them
+when it turns a model into the CRD's OpenAPI schema, so one declaration drives both
+the pydantic validation and the apiserver's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class ApiModel(BaseModel):
+    """A CRD object: lowerCamelCase on the wire, snake_case in Python, unknown keys refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        protected_namespaces=(),
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The object as Kubernetes stores it: camelCase keys, unset fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+@dataclass(frozen=True)
+class ListMapKey:
+    """Marks a list whose items are keyed by one field (`x-kubernetes-list-type: map`).
+
+    The apiserver then refuses two items with the same key, which is how a SageMaker map
+    (hyperparameters, environment) or tag list stays a map when written as a YAML list.
+    """
+
+    key: str
+
+
+@dataclass(frozen=True)
+class PreserveUnknownFields:
+    """Marks a value the schema cannot describe structurally (checked by pydantic instead)."""
+
+
+@dataclass(frozen=True)
+class StringFormat:
+    """An OpenAPI string format such as `date-time`."""
+
+    name: str
+
+
+def unique_items(key: str) -> AfterValidator:
+    """Pydantic's half of `ListMapKey`: refuse two items with the same key."""
+
+    def check(items: Sequence[Any]) -> Sequence[Any]:
+        seen: set[Any] = set()
+        for item in items:
+            value = getattr(item, key)
+            if value in seen:
+                raise ValueError(f"duplicate {key} {value!r}")
+            seen.add(value)
+        return items
+
+    return AfterValidator(check)
