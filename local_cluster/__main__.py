@@ -1,9 +1,9 @@
 """``local-cluster``: build the pinned servers and tools, or run a local control plane.
 
-    local-cluster build            build whatever is not cached yet
-    local-cluster start            run etcd + kube-apiserver until Ctrl-C
-    local-cluster path TOOL        print the cached binary's path (building it if needed)
-    local-cluster versions         print the pinned versions
+local-cluster build            build whatever is not cached yet
+local-cluster start            run etcd + kube-apiserver until Ctrl-C
+local-cluster path TOOL        print the cached binary's path (building it if needed)
+local-cluster versions         print the pinned versions
 """
 
 from __future__ import annotations
@@ -32,11 +32,16 @@ async def _serve() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="local-cluster", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="local-cluster",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the pinned binaries that are missing")
-    build.add_argument("tools", nargs="*", choices=[*PINNED, []], default=list(PINNED))
+    build.add_argument(
+        "tools", nargs="*", metavar="TOOL", help=f"any of {', '.join(PINNED)} (default: all)"
+    )
     commands.add_parser("start", help="run a control plane in the foreground until Ctrl-C")
     path = commands.add_parser("path", help="print a tool's cached binary, building it if needed")
     path.add_argument("tool", choices=list(PINNED))
@@ -44,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "build":
+        unknown = sorted(set(args.tools) - set(PINNED))
+        if unknown:
+            parser.error(f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(PINNED)}")
         built = asyncio.run(ensure_built(args.tools or list(PINNED)))
         for tool, where in built.items():
             print(f"{tool} {PINNED[tool].version} {where}")

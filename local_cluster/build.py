@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from local_cluster.versions import PINNED, ToolVersion, binary_path, bin_dir, cache_dir
+from local_cluster.versions import PINNED, ToolVersion, bin_dir, binary_path, cache_dir
 
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/", re.MULTILINE)
 _PROGRESS_EVERY_SECONDS = 15.0
@@ -44,20 +44,21 @@ async def _run_go(args: list[str], cwd: Path, label: str) -> str:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    assert proc.stdout is not None
     lines: list[str] = []
-    started = last_report = time.monotonic()
+    started = time.monotonic()
 
     async def pump() -> None:
-        nonlocal last_report
         assert proc.stdout is not None
         async for raw in proc.stdout:
             lines.append(raw.decode(errors="replace").rstrip())
-            now = time.monotonic()
-            if now - last_report >= _PROGRESS_EVERY_SECONDS:
-                last_report = now
-                say(f"{label}: {now - started:.0f}s, {len(lines)} lines of go output so far")
 
+    async def heartbeat() -> None:
+        # Compiling one large package can print nothing for a minute; say we are alive.
+        while True:
+            await asyncio.sleep(_PROGRESS_EVERY_SECONDS)
+            say(f"{label}: {time.monotonic() - started:.0f}s, {len(lines)} packages so far")
+
+    ticker = asyncio.create_task(heartbeat())
     try:
         await asyncio.wait_for(pump(), _GO_BUILD_TIMEOUT_SECONDS)
         code = await asyncio.wait_for(proc.wait(), 60)
@@ -66,6 +67,8 @@ async def _run_go(args: list[str], cwd: Path, label: str) -> str:
             proc.kill()
             await proc.wait()
         raise
+    finally:
+        ticker.cancel()
     if code != 0:
         tail = "\n".join(lines[-40:])
         raise BuildError(f"`go {' '.join(args)}` failed in {cwd} (exit {code}):\n{tail}")
@@ -78,15 +81,20 @@ async def _staging_modules(version: str, workdir: Path) -> list[str]:
         ["mod", "download", "-json", f"k8s.io/kubernetes@{version}"], workdir, "go mod download"
     )
     info = json.loads(out[out.index("{") :])
-    gomod = Path(info["GoMod"]).read_text()
+    gomod = await asyncio.to_thread(Path(info["GoMod"]).read_text)
     modules = sorted(set(_STAGING_REPLACE.findall(gomod)))
     if not modules:
         raise BuildError(f"no staging replace lines found in k8s.io/kubernetes@{version} go.mod")
     return modules
 
 
-def _write_module(workdir: Path, requires: dict[str, str], replaces: dict[str, str],
-                  imports: Iterable[str], main_body: str | None = None) -> None:
+def _write_module(
+    workdir: Path,
+    requires: dict[str, str],
+    replaces: dict[str, str],
+    imports: Iterable[str],
+    main_body: str | None = None,
+) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     lines = ["module localbuild/tools", "", "go 1.24.0", ""]
     lines += [f"require {mod} {ver}" for mod, ver in requires.items()]
@@ -114,8 +122,11 @@ async def _go_build(workdir: Path, package: str, tool: ToolVersion, ldflags: str
     partial = target.with_suffix(".partial")
     say(f"building {tool.tool} {tool.version} (first time only; this takes minutes)")
     started = time.monotonic()
-    await _run_go(["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", str(partial), package],
-                  workdir, f"{tool.tool} {tool.version}")
+    await _run_go(
+        ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", str(partial), package],
+        workdir,
+        f"{tool.tool} {tool.version}",
+    )
     os.replace(partial, target)
     say(f"built {target} in {time.monotonic() - started:.0f}s")
 
@@ -135,16 +146,21 @@ async def _build_kubernetes(tools: list[ToolVersion]) -> None:
     say(f"resolving k8s.io/kubernetes {version} with {len(staging)} staging modules at {published}")
     await _run_go(["mod", "tidy"], workdir, "go mod tidy (kubernetes)")
     for tool in tools:
-        await _go_build(workdir, f"k8s.io/kubernetes/cmd/{tool.tool}", tool,
-                        _version_ldflags(version))
+        await _go_build(
+            workdir, f"k8s.io/kubernetes/cmd/{tool.tool}", tool, _version_ldflags(version)
+        )
 
 
 async def _build_etcd(tool: ToolVersion) -> None:
     workdir = cache_dir() / "build" / f"etcd-{tool.version}"
-    siblings = ["go.etcd.io/etcd/api/v3", "go.etcd.io/etcd/client/pkg/v3",
-                "go.etcd.io/etcd/client/v3", "go.etcd.io/etcd/pkg/v3"]
+    siblings = [
+        "go.etcd.io/etcd/api/v3",
+        "go.etcd.io/etcd/client/pkg/v3",
+        "go.etcd.io/etcd/client/v3",
+        "go.etcd.io/etcd/pkg/v3",
+    ]
     main = (
-        "package main\n\nimport (\n\t\"os\"\n\n\t\"go.etcd.io/etcd/server/v3/etcdmain\"\n)\n\n"
+        'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\n'
         "func main() { etcdmain.Main(os.Args) }\n"
     )
     _write_module(
@@ -160,8 +176,12 @@ async def _build_etcd(tool: ToolVersion) -> None:
 
 async def _build_helm(tool: ToolVersion) -> None:
     workdir = cache_dir() / "build" / f"helm-{tool.version}"
-    _write_module(workdir, requires={tool.module: tool.version}, replaces={},
-                  imports=["helm.sh/helm/v3/cmd/helm"])
+    _write_module(
+        workdir,
+        requires={tool.module: tool.version},
+        replaces={},
+        imports=["helm.sh/helm/v3/cmd/helm"],
+    )
     await _run_go(["mod", "tidy"], workdir, "go mod tidy (helm)")
     ldflags = f"-s -w -X helm.sh/helm/v3/internal/version.version={tool.version}"
     await _go_build(workdir, "helm.sh/helm/v3/cmd/helm", tool, ldflags)

@@ -53,7 +53,7 @@ def _issue(
     issuer_key: ec.EllipticCurvePrivateKey,
     *,
     is_ca: bool = False,
-    usage: ExtendedKeyUsageOID | None = None,
+    usage: x509.ObjectIdentifier | None = None,
     sans: list[x509.GeneralName] | None = None,
 ) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)

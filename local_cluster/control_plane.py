@@ -15,7 +15,7 @@ from types import TracebackType
 import aiohttp
 import yaml
 
-from local_cluster.build import ensure_built, say
+from local_cluster.build import ensure_built
 from local_cluster.certs import CertFiles, write_certs
 from local_cluster.processes import free_port, log_tail, pid_alive, spawn, terminate
 
@@ -194,8 +194,9 @@ class ControlPlane:
         ]
         log = folder / "kube-apiserver.log"
         self._apiserver = await spawn(argv, log)
-        await self._wait_ready(self._apiserver, log, f"{self.url}/readyz", "kube-apiserver",
-                               tls=True)
+        await self._wait_ready(
+            self._apiserver, log, f"{self.url}/readyz", "kube-apiserver", tls=True
+        )
 
     def _client_ssl(self) -> ssl.SSLContext:
         certs = self.certs
@@ -256,9 +257,7 @@ class ControlPlane:
                     },
                 }
             ],
-            "contexts": [
-                {"name": "local", "context": {"cluster": "local", "user": "local-admin"}}
-            ],
+            "contexts": [{"name": "local", "context": {"cluster": "local", "user": "local-admin"}}],
             "current-context": "local",
         }
         self.kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import signal
@@ -50,10 +51,8 @@ async def terminate(proc: asyncio.subprocess.Process) -> None:
     """SIGTERM, then SIGKILL after a grace period; always reaps the process."""
     if proc.returncode is not None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         proc.send_signal(signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     try:
         await asyncio.wait_for(proc.wait(), _STOP_GRACE_SECONDS)
     except TimeoutError:
