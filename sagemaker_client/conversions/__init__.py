@@ -1,0 +1,1 @@
+"""Between the CRDs and SageMaker: spec -> Create* request, Describe* response -> status."""
