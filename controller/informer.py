@@ -54,6 +54,10 @@ class WatchSettings:
 class ResourceGone(Exception):
     """410 Gone: the resourceVersion we resume from is older than the server's history."""
 
+    def __init__(self, detail: str, *, as_event: bool) -> None:
+        super().__init__(detail)
+        self.as_event = as_event
+
 
 class ApiError(Exception):
     """The API server answered a list or watch with an unexpected status."""
@@ -74,6 +78,8 @@ class ReflectorStats:
     lists: int = 0
     watches_opened: int = 0
     gone: int = 0
+    gone_as_status: int = 0  # the watch request itself was answered 410
+    gone_as_event: int = 0  # the stream carried an ERROR event with code 410
     stalls: int = 0
     failures: int = 0
 
@@ -120,9 +126,17 @@ class Reflector:
                 self._backoff.forget(self)
             except asyncio.CancelledError:
                 raise
-            except ResourceGone:
+            except ResourceGone as gone:
                 self.stats.gone += 1
-                self._log.info("watch_expired_relisting", resource_version=self.resource_version)
+                if gone.as_event:
+                    self.stats.gone_as_event += 1
+                else:
+                    self.stats.gone_as_status += 1
+                self._log.info(
+                    "watch_expired_relisting",
+                    resource_version=self.resource_version,
+                    via="error_event" if gone.as_event else "http_status",
+                )
                 self.resource_version = None
             except Exception as error:
                 self.stats.failures += 1
@@ -210,7 +224,7 @@ class Reflector:
         latest = since
         async with response:
             if response.status == 410:
-                raise ResourceGone(since)
+                raise ResourceGone(since, as_event=False)
             if response.status != 200:
                 raise ApiError(response.status, (await response.read()).decode(errors="replace"))
             self.stats.watches_opened += 1
@@ -242,7 +256,7 @@ class Reflector:
         obj = event.get("object") or {}
         if event_type == "ERROR":
             if obj.get("code") == 410:
-                raise ResourceGone(obj.get("message", ""))
+                raise ResourceGone(str(obj.get("message", "")), as_event=True)
             raise ApiError(int(obj.get("code") or 0), str(obj.get("message", "")))
         version = resource_version(obj) or latest
         if event_type == "BOOKMARK":
