@@ -51,15 +51,37 @@ class RunningEmulator:
         retries_off: bool = False,
         region: str = "us-east-1",
         timeout: float = 10.0,
+        client_validation: bool = True,
     ) -> Any:
         """An aiobotocore client context manager pointed at this emulator."""
-        retries: dict[str, Any] = (
-            {"total_max_attempts": 1} if retries_off else {"max_attempts": 3, "mode": "standard"}
-        )
-        config = AioConfig(connect_timeout=timeout, read_timeout=timeout, retries=retries)
-        return _session().create_client(
-            service, region_name=region, endpoint_url=self.url, config=config, **DUMMY_CREDENTIALS
-        )
+        return make_client(self.url, service, retries_off, region, timeout, client_validation)
+
+
+def make_client(
+    url: str,
+    service: str,
+    retries_off: bool = False,
+    region: str = "us-east-1",
+    timeout: float = 10.0,
+    client_validation: bool = True,
+) -> Any:
+    """An aiobotocore client context manager for an emulator at ``url``.
+
+    ``client_validation=False`` lets malformed requests reach the emulator, to
+    see the service-side ValidationException instead of botocore's own check.
+    """
+    retries: dict[str, Any] = (
+        {"total_max_attempts": 1} if retries_off else {"max_attempts": 3, "mode": "standard"}
+    )
+    config = AioConfig(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries=retries,
+        parameter_validation=client_validation,
+    )
+    return _session().create_client(
+        service, region_name=region, endpoint_url=url, config=config, **DUMMY_CREDENTIALS
+    )
 
 
 @asynccontextmanager
