@@ -1,0 +1,22 @@
+"""The committed generated files are what `python -m apis.manifests` writes today."""
+
+from __future__ import annotations
+
+from apis.manifests import ROOT, expected_files
+
+
+def test_generated_files_are_up_to_date() -> None:
+    stale = [
+        str(path.relative_to(ROOT))
+        for path, text in expected_files().items()
+        if not path.exists() or path.read_text() != text
+    ]
+    assert stale == [], f"run `make manifests` and commit: {stale}"
+
+
+def test_no_leftover_generated_files() -> None:
+    """A kind or chart file that was removed from apis/ must not linger in the tree."""
+    expected = set(expected_files())
+    generated_dirs = [ROOT / "config" / "crd", ROOT / "config" / "rbac", ROOT / "release"]
+    on_disk = {path for folder in generated_dirs for path in folder.rglob("*.yaml")}
+    assert sorted(map(str, on_disk - expected)) == []

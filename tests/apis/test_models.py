@@ -1,0 +1,112 @@
+"""The pydantic models accept the samples and the old operator's quirks, and refuse bad specs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from apis.hosting_deployment import HostingDeployment
+from apis.kinds import ALL_KINDS
+from apis.training_job import TrainingJob
+from tests.apis.samples import (
+    PROJECT_SAMPLES,
+    RESOURCE_MODELS,
+    load,
+    project_samples,
+    shared_params,
+)
+
+
+def test_there_is_one_project_sample_per_kind() -> None:
+    kinds = sorted(load(path)["kind"] for path in project_samples())
+    assert kinds == sorted(info.kind for info in ALL_KINDS)
+
+
+@pytest.mark.parametrize("path", project_samples(), ids=lambda p: p.stem)
+def test_project_sample_validates_and_round_trips(path: Path) -> None:
+    document = load(path)
+    resource = RESOURCE_MODELS[document["kind"]].model_validate(document)
+    # Nothing dropped, renamed or reshaped: what was written is what is dumped.
+    dumped = resource.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert dumped["spec"] == document["spec"]
+
+
+@pytest.mark.parametrize("path", shared_params())
+def test_old_operator_sample_validates(path: Path) -> None:
+    document = load(path)
+    resource = RESOURCE_MODELS[document["kind"]].model_validate(document)
+    assert resource.to_wire()["spec"]["region"] == document["spec"]["region"]
+
+
+def _training_job() -> dict[str, Any]:
+    return load(PROJECT_SAMPLES / "trainingjob.yaml")
+
+
+def test_old_field_names_are_kept() -> None:
+    spec = TrainingJob.model_validate(_training_job()).spec
+    assert spec.resource_config is not None
+    assert spec.resource_config.volume_size_in_gb == 5
+    assert spec.hyper_parameters is not None
+    assert spec.hyper_parameters[0].name == "max_depth"
+    assert spec.tags is not None
+    assert spec.tags[0].key == "team"
+    wire = spec.to_wire()
+    assert "volumeSizeInGB" in wire["resourceConfig"]
+    assert "s3Uri" in wire["inputDataConfig"][0]["dataSource"]["s3DataSource"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda s: s.pop("roleArn"), "roleArn"),
+        (lambda s: s.pop("region"), "region"),
+        (lambda s: s["resourceConfig"].update(instanceCount=-1), "instanceCount"),
+        (lambda s: s["algorithmSpecification"].update(trainingInputMode="Stream"), "trainingInput"),
+        (lambda s: s["outputDataConfig"].update(s3OutputPath="my-bucket/out"), "s3OutputPath"),
+        (lambda s: s.update(trainingJobName="x" * 64), "trainingJobName"),
+        (lambda s: s["hyperParameters"].append({"name": "eta", "value": "1"}), "hyperParameters"),
+        (lambda s: s["tags"].append({"key": "team", "value": "other"}), "tags"),
+        (lambda s: s.update(tags=[{"name": "team", "value": "ml"}]), "tags"),
+        (lambda s: s.update(sageMakerEndpoint="ftp://example.com"), "sageMakerEndpoint"),
+        (lambda s: s.update(unknownField=True), "unknownField"),
+    ],
+)
+def test_pydantic_refuses_a_bad_training_job(mutate: Any, field: str) -> None:
+    document = _training_job()
+    mutate(document["spec"])
+    with pytest.raises(ValidationError, match=field):
+        TrainingJob.model_validate(document)
+
+
+def _hosting() -> dict[str, Any]:
+    return load(PROJECT_SAMPLES / "hostingdeployment.yaml")
+
+
+def test_hosting_deployment_accepts_both_container_shapes() -> None:
+    by_reference = HostingDeployment.model_validate(_hosting())
+    assert by_reference.spec.models[0].containers == ["xgboost"]
+    inline = copy.deepcopy(_hosting())
+    inline["spec"]["models"][0]["containers"] = inline["spec"].pop("containers")
+    del inline["spec"]["models"][0]["primaryContainer"]
+    model = HostingDeployment.model_validate(inline).spec.models[0]
+    assert model.containers is not None
+    assert not isinstance(model.containers[0], str)
+    assert model.containers[0].container_hostname == "xgboost"
+
+
+def test_hosting_deployment_refuses_an_unknown_hostname() -> None:
+    document = _hosting()
+    document["spec"]["models"][0]["containers"] = ["lightgbm"]
+    with pytest.raises(ValidationError, match="lightgbm"):
+        HostingDeployment.model_validate(document)
+
+
+def test_hosting_deployment_refuses_a_variant_without_its_model() -> None:
+    document = _hosting()
+    document["spec"]["productionVariants"][0]["modelName"] = "missing-model"
+    with pytest.raises(ValidationError, match="missing-model"):
+        HostingDeployment.model_validate(document)
