@@ -110,13 +110,16 @@ async def stop_candidate(candidate: Candidate) -> None:
         await candidate.process.wait()
 
 
-async def lease_holder(api: client.ApiClient, namespace: str) -> str:
+async def lease_holder(
+    api: client.ApiClient, namespace: str, lease_name: str = "widget-operator"
+) -> str | None:
+    """The Lease's holder ("" once released), or None while the Lease does not exist."""
     try:
-        lease = await client.CoordinationV1Api(api).read_namespaced_lease(
-            "widget-operator", namespace
-        )
-    except client.exceptions.ApiException:
-        return ""
+        lease = await client.CoordinationV1Api(api).read_namespaced_lease(lease_name, namespace)
+    except client.exceptions.ApiException as error:
+        if error.status == 404:
+            return None
+        raise
     return str(lease.spec.holder_identity or "")
 
 
@@ -133,6 +136,7 @@ async def pair(
     await eventually(lambda: lease_holder(api, namespace), within=10)
     second = await start_candidate(widget_cluster, namespace, "second", tmp_path)
     holder = await lease_holder(api, namespace)
+    assert holder in ("first", "second")
     leader, standby = (first, second) if holder == "first" else (second, first)
     try:
         yield leader, standby
