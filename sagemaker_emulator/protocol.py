@@ -127,6 +127,14 @@ class Dispatcher:
         except ServiceError as error:
             self._record(service, operation, resource, error.status, error.code, started)
             return error_response(error)
+        except Exception:
+            # A bug in the emulator must still reach the client as AWS would report
+            # a server fault, not as aiohttp's plain-text 500.
+            log.exception("emulator.handler_crashed", operation=operation)
+            self._record(service, operation, resource, 500, "InternalFailure", started)
+            return error_response(
+                ServiceError("InternalFailure", "The emulator failed to handle the request.", 500)
+            )
         self._record(service, operation, resource, 200, None, started)
         return web.Response(
             body=body,
