@@ -48,7 +48,7 @@ values = st.recursive(
 
 
 def mutate(request: dict[str, Any], key: str | None, value: Any, drop: bool) -> dict[str, Any]:
-    mutated = json.loads(json.dumps(request))
+    mutated: dict[str, Any] = json.loads(json.dumps(request))
     if key is None:
         return mutated
     if drop:
