@@ -3,6 +3,8 @@
 An update to a bad configuration (scripted to fail, or naming a model that no
 longer exists) rolls back: the endpoint returns to InService on its old
 configuration with a FailureReason, as SageMaker does for failed deployments.
+A failure scripted for the endpoint itself is harder: its next deployment,
+creation or update, ends Failed.
 """
 
 from __future__ import annotations
@@ -126,9 +128,14 @@ class EndpointRunner:
         endpoint.pending_config, endpoint.pending_since = config_name, at
 
         def settle(when: float) -> None:
-            problem = config_problem(self._world, self._region, config_name)
-            endpoint.status, endpoint.last_modified = "InService", when
             endpoint.pending_config = endpoint.pending_since = None
+            endpoint.last_modified = when
+            hard = self._world.outcomes.failure_for(KIND, endpoint.name)
+            if hard is not None:
+                endpoint.status, endpoint.failure_reason = "Failed", hard
+                return
+            problem = config_problem(self._world, self._region, config_name)
+            endpoint.status = "InService"
             if problem is not None:
                 endpoint.failure_reason = problem
                 self._log(endpoint, when, f"Update rolled back: {problem}")

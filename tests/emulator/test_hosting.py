@@ -158,6 +158,24 @@ async def test_scripted_bad_config(emulator: RunningEmulator, sagemaker: Any) ->
     )
 
 
+async def test_scripted_endpoint_failure_during_update_fails_it(
+    emulator: RunningEmulator, sagemaker: Any
+) -> None:
+    await deploy(emulator, sagemaker)
+    await sagemaker.create_endpoint_config(**endpoint_config("config-2"))
+    emulator.control.fail("ep", reason="Kernel panic", kind="endpoint")
+    await sagemaker.update_endpoint(EndpointName="ep", EndpointConfigName="config-2")
+    emulator.control.advance(180)
+    described = await sagemaker.describe_endpoint(EndpointName="ep")
+    assert (described["EndpointStatus"], described["FailureReason"]) == ("Failed", "Kernel panic")
+    with pytest.raises(ClientError) as caught:
+        await sagemaker.update_endpoint(EndpointName="ep", EndpointConfigName="config-1")
+    assert "status Failed" in caught.value.response["Error"]["Message"]
+    await sagemaker.delete_endpoint(EndpointName="ep")
+    emulator.control.advance(30)
+    assert (await sagemaker.list_endpoints())["Endpoints"] == []
+
+
 async def test_deleting_a_config_in_use_is_allowed(
     emulator: RunningEmulator, sagemaker: Any
 ) -> None:
