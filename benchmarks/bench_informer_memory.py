@@ -1,0 +1,170 @@
+"""Informer cache memory per 1,000 cached TrainingJob custom resources with status.
+
+Objects are built as realistic dicts (metadata with managedFields, a full spec, a status
+with conditions and transitions), serialised to JSON and parsed back exactly as the
+informer parses watch events, then stored in an ObjectCache. tracemalloc measures what the
+cache holds; the JSON size is printed for comparison.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import tracemalloc
+import uuid
+from typing import Any
+
+from controller.cache import ObjectCache
+
+COUNTS = (1000, 5000)
+HYPERPARAMETERS = (
+    ("max_depth", "5"), ("eta", "0.2"), ("gamma", "4"), ("min_child_weight", "6"),
+    ("subsample", "0.8"), ("silent", "0"), ("objective", "binary:logistic"), ("num_round", "100"),
+)  # fmt: skip
+
+
+def training_job(index: int) -> dict[str, Any]:
+    name = f"xgboost-churn-{index:05d}"
+    when = "2026-11-29T13:45:12Z"
+    return {
+        "apiVersion": "sagemaker.aws.amazon.com/v1",
+        "kind": "TrainingJob",
+        "metadata": {
+            "name": name,
+            "namespace": f"team-{index % 7}",
+            "uid": str(uuid.uuid4()),
+            "resourceVersion": str(100000 + index),
+            "generation": 1,
+            "creationTimestamp": when,
+            "labels": {"app": "churn-model", "team": f"team-{index % 7}", "stage": "prod"},
+            "annotations": {
+                "sagemaker.aws.amazon.com/last-applied-spec-hash": uuid.uuid4().hex,
+                "kubectl.kubernetes.io/last-applied-configuration": "{}",
+            },
+            "finalizers": ["sagemaker-operator-finalizer"],
+            "managedFields": [
+                {
+                    "manager": "kubectl-client-side-apply",
+                    "operation": "Update",
+                    "apiVersion": "sagemaker.aws.amazon.com/v1",
+                    "time": when,
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {
+                        "f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:team": {}}},
+                        "f:spec": {
+                            ".": {},
+                            "f:algorithmSpecification": {".": {}, "f:trainingImage": {}},
+                            "f:hyperParameters": {},
+                            "f:resourceConfig": {".": {}, "f:instanceCount": {}},
+                        },
+                    },
+                },
+                {
+                    "manager": "sagemaker-operator",
+                    "operation": "Update",
+                    "apiVersion": "sagemaker.aws.amazon.com/v1",
+                    "time": when,
+                    "fieldsType": "FieldsV1",
+                    "subresource": "status",
+                    "fieldsV1": {"f:status": {".": {}, "f:trainingJobStatus": {}}},
+                },
+            ],
+        },
+        "spec": {
+            "trainingJobName": f"{name}-{uuid.uuid4().hex[:12]}",
+            "region": "us-west-2",
+            "roleArn": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
+            "algorithmSpecification": {
+                "trainingImage": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1",
+                "trainingInputMode": "File",
+                "enableSageMakerMetricsTimeSeries": False,
+            },
+            "hyperParameters": [{"name": k, "value": v} for k, v in HYPERPARAMETERS],
+            "inputDataConfig": [
+                {
+                    "channelName": channel,
+                    "contentType": "text/csv",
+                    "compressionType": "None",
+                    "recordWrapperType": "None",
+                    "dataSource": {
+                        "s3DataSource": {
+                            "s3DataType": "S3Prefix",
+                            "s3Uri": f"s3://my-bucket/churn/{channel}/",
+                            "s3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                }
+                for channel in ("train", "validation")
+            ],
+            "outputDataConfig": {"s3OutputPath": "s3://my-bucket/churn/output"},
+            "resourceConfig": {
+                "instanceCount": 1,
+                "instanceType": "ml.m5.xlarge",
+                "volumeSizeInGB": 25,
+            },
+            "stoppingCondition": {"maxRuntimeInSeconds": 86400},
+            "tags": [{"key": "cost-center", "value": "ml-42"}, {"key": "owner", "value": "ds"}],
+        },
+        "status": {
+            "trainingJobStatus": "InProgress",
+            "secondaryStatus": "Training",
+            "sageMakerTrainingJobName": f"{name}-{uuid.uuid4().hex[:12]}",
+            "trainingJobArn": f"arn:aws:sagemaker:us-west-2:123456789012:training-job/{name}",
+            "lastCheckTime": when,
+            "cloudWatchLogUrl": f"https://console.aws.amazon.com/cloudwatch/home?region="
+            f"us-west-2#logStream:group=/aws/sagemaker/TrainingJobs;prefix={name}",
+            "observedGeneration": 1,
+            "conditions": [
+                {
+                    "type": kind,
+                    "status": status,
+                    "reason": reason,
+                    "message": message,
+                    "lastTransitionTime": when,
+                    "observedGeneration": 1,
+                }
+                for kind, status, reason, message in (
+                    ("Synced", "True", "Synced", "spec and SageMaker agree"),
+                    ("Ready", "False", "InProgress", "training is in progress"),
+                )
+            ],
+            "secondaryStatusTransitions": [
+                {"status": s, "startTime": when, "statusMessage": m}
+                for s, m in (
+                    ("Starting", "Preparing the instances for training"),
+                    ("Downloading", "Downloading input data"),
+                    ("Training", "Training image download completed. Training in progress."),
+                )
+            ],
+        },
+    }
+
+
+def measure(count: int) -> tuple[float, float]:
+    """Bytes held by the cache per object, and the JSON size per object."""
+    wire = [json.dumps(training_job(i)).encode() for i in range(count)]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    cache = ObjectCache()
+    for line in wire:
+        cache.apply("ADDED", json.loads(line))
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert len(cache) == count
+    return held / count, sum(len(line) for line in wire) / count
+
+
+def main() -> None:
+    print("informer cache memory, realistic TrainingJob with status (tracemalloc)")
+    for count in COUNTS:
+        per_object, json_size = measure(count)
+        print(
+            f"  {count:>5} objects: {per_object * 1000 / 2**20:6.2f} MiB per 1,000 objects "
+            f"({per_object / 1024:.1f} KiB each; {json_size / 1024:.1f} KiB of JSON each)"
+        )
+
+
+if __name__ == "__main__":
+    main()
