@@ -50,11 +50,11 @@ def _stream_record(ctx: RequestContext, group: str, stream: LogStream) -> dict[s
 
 
 def describe_log_streams(ctx: RequestContext, params: Params) -> Response:
-    group, streams = _group(ctx, params)
     prefix = params.get("logStreamNamePrefix", "")
     order = params.get("orderBy", "LogStreamName")
     if prefix and order == "LastEventTime":
         raise invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
+    group, streams = _group(ctx, params)
     chosen = [s for s in streams.values() if s.name.startswith(prefix)]
     if order == "LastEventTime":
         chosen.sort(key=lambda s: s.events[-1].timestamp if s.events else s.created)
