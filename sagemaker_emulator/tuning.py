@@ -23,7 +23,7 @@ from sagemaker_emulator.service_models import (
     output_members,
     project,
 )
-from sagemaker_emulator.state import RegionState, World, make_arn
+from sagemaker_emulator.state import TRAINING, RegionState, World, make_arn
 from sagemaker_emulator.training import launch_training_job
 
 KIND = "hyper-parameter-tuning-job"
@@ -124,8 +124,15 @@ class TuningRunner:
 
     def launch_next(self, tuning: TuningJob, at: float) -> None:
         index = len(tuning.children) + 1
-        suffix = f"{zlib.crc32(f'{tuning.name}-{index}'.encode()):08x}"
-        child_name = f"{tuning.name}-{index:03d}-{suffix}"
+        attempt = 0
+        while True:
+            # A user's own training job may already hold the name; SageMaker's
+            # suffix is random, so picking another one is faithful.
+            suffix = f"{zlib.crc32(f'{tuning.name}-{index}-{attempt}'.encode()):08x}"
+            child_name = f"{tuning.name}-{index:03d}-{suffix}"
+            if child_name not in self._region.jobs[TRAINING]:
+                break
+            attempt += 1
         definition = tuning.definition
         tuned = sample_hyperparameters(
             definition.get("HyperParameterRanges") or tuning.config.get("ParameterRanges", {}),
