@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 
 class ApiModel(BaseModel):
@@ -24,6 +24,23 @@ class ApiModel(BaseModel):
         serialize_by_alias=True,
         protected_namespaces=(),
     )
+
+    # Attribute of an old-operator misspelling -> the attribute it stands for.
+    legacy_spellings: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _fold_legacy_spellings(self) -> Self:
+        """Accept the old operator's misspelt fields by moving them to the right ones."""
+        for legacy, canonical in self.legacy_spellings.items():
+            value = getattr(self, legacy)
+            if value is None:
+                continue
+            current = getattr(self, canonical)
+            if current is not None and current != value:
+                raise ValueError(f"{legacy} and {canonical} are the same field and differ")
+            setattr(self, canonical, value)
+            setattr(self, legacy, None)
+        return self
 
     def to_wire(self) -> dict[str, Any]:
         """The object as Kubernetes stores it: camelCase keys, unset fields left out."""

@@ -43,6 +43,13 @@ MAX_ENUM_VALUES = 30
 DEFAULT_MAX_STRING_LENGTH = 4096
 DEFAULT_MAX_ITEMS = 100
 
+# The old operator's JSON tags that were not its own naming rule, per shape and member;
+# manifests written for it must still apply, so the CRDs accept these spellings too.
+LEGACY_SPELLINGS = {
+    "DataProcessing": {"JoinSource": "JoinSource", "OutputFilter": "OutputFilter"},
+    "DebugHookConfig": {"HookParameters": "ruleParameters"},
+}
+
 # Java regex features that neither Go's RE2 (the apiserver) nor Rust's regex (pydantic) has.
 _UNPORTABLE_REGEX = re.compile(r"\(\?[=!<]|\\p\{Alnum\}|\\[ZzAGu]|[+*?}]\+")
 
@@ -255,6 +262,18 @@ class _Module:
                 annotation = f"{annotation} | None"
                 options.insert(0, "None")
             lines.append(f"    {attribute}: {annotation} = Field({', '.join(options)})")
+        legacy = LEGACY_SPELLINGS.get(shape.name, {})
+        for member, spelling in legacy.items():
+            annotation = self.type_of(shape.members[member], "")
+            doc = f"The old operator's spelling of {json_name(member)}; prefer {json_name(member)}."
+            lines.append(
+                f"    {python_name(member)}_legacy: {annotation} | None = Field("
+                f"None, alias={spelling!r}, description={_py_str(doc)})"
+            )
+        if legacy:
+            self.used.add("ClassVar")
+            pairs = ", ".join(f"{python_name(m) + '_legacy'!r}: {python_name(m)!r}" for m in legacy)
+            lines.append(f"    legacy_spellings: ClassVar[dict[str, str]] = {{{pairs}}}")
         self.in_progress.discard(name)
         self.classes[name] = "\n".join(lines)
         return name
@@ -278,7 +297,7 @@ def render_service(service: Service) -> str:
     for root in service.roots:
         operation = model.operation_model(root.operation)
         module.structure(operation.input_shape, root.derived_members, f"{root.operation}Request")
-    typing_names = ", ".join(["Annotated", *sorted(module.used & {"Literal"})])
+    typing_names = ", ".join(["Annotated", *sorted(module.used & {"ClassVar", "Literal"})])
     base_names = ", ".join(
         ["ApiModel", *sorted(module.used & {"ListMapKey", "StringFormat", "unique_items"})]
     )

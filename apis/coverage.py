@@ -124,7 +124,13 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _fields(model: type[BaseModel]) -> dict[str, Any]:
-    return {info.alias or name: info.annotation for name, info in model.model_fields.items()}
+    """Wire name -> type of every field, leaving out the old operator's misspellings."""
+    legacy = getattr(model, "legacy_spellings", {})
+    return {
+        info.alias or name: info.annotation
+        for name, info in model.model_fields.items()
+        if name not in legacy
+    }
 
 
 def mismatches(model: type[BaseModel], shape: Any, path: str) -> list[str]:

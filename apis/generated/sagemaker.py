@@ -5,7 +5,7 @@ botocore 1.43.117; regenerate with `python -m apis.manifests`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -679,6 +679,20 @@ class DebugHookConfig(ApiModel):
         alias="collectionConfigurations",
         description=("Configuration information for Amazon SageMaker Debugger tensor collections."),
     )
+    hook_parameters_legacy: (
+        Annotated[
+            list[HookParametersEntry],
+            ListMapKey("name"),
+            unique_items("name"),
+            Field(max_length=20),
+        ]
+        | None
+    ) = Field(
+        None,
+        alias="ruleParameters",
+        description=("The old operator's spelling of hookParameters; prefer hookParameters."),
+    )
+    legacy_spellings: ClassVar[dict[str, str]] = {"hook_parameters_legacy": "hook_parameters"}
 
 
 class RuleParametersEntry(ApiModel):
@@ -2212,6 +2226,20 @@ class DataProcessing(ApiModel):
         alias="joinSource",
         description=("Specifies the source of the data to join with the transformed data."),
     )
+    join_source_legacy: Literal["Input", "None"] | None = Field(
+        None,
+        alias="JoinSource",
+        description=("The old operator's spelling of joinSource; prefer joinSource."),
+    )
+    output_filter_legacy: Annotated[str, Field(max_length=63)] | None = Field(
+        None,
+        alias="OutputFilter",
+        description=("The old operator's spelling of outputFilter; prefer outputFilter."),
+    )
+    legacy_spellings: ClassVar[dict[str, str]] = {
+        "join_source_legacy": "join_source",
+        "output_filter_legacy": "output_filter",
+    }
 
 
 class CreateTransformJobRequest(ApiModel):

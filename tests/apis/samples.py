@@ -66,3 +66,21 @@ def shared_params() -> list[Any]:
         return [pytest.param(path, id=path.stem) for path in paths]
     reason = f"{SHARED_SAMPLES} is absent (a user's clone): the old operator's samples"
     return [pytest.param(None, id="no-shared-samples", marks=pytest.mark.skip(reason=reason))]
+
+
+def with_old_misspellings(kind: str) -> dict[str, Any]:
+    """A project sample using the old operator's misspelt JSON tags, as its users wrote them."""
+    if kind == "TrainingJob":
+        document = load(PROJECT_SAMPLES / "trainingjob.yaml")
+        document["spec"]["debugHookConfig"] = {
+            "s3OutputPath": "s3://my-bucket/debug",
+            "ruleParameters": [{"name": "save_interval", "value": "100"}],
+        }
+        return document
+    document = load(PROJECT_SAMPLES / "batchtransformjob.yaml")
+    document["spec"]["dataProcessing"] = {
+        "inputFilter": "$[1:]",
+        "JoinSource": "Input",
+        "OutputFilter": "$[0,-1]",
+    }
+    return document

@@ -19,7 +19,13 @@ from apis.processing_job import ProcessingJob
 from apis.training_job import TrainingJob
 from sagemaker_client.conversions import requests, statuses
 from sagemaker_client.conversions.shapes import service_model
-from tests.apis.samples import PROJECT_SAMPLES, load, project_samples, shared_params
+from tests.apis.samples import (
+    PROJECT_SAMPLES,
+    load,
+    project_samples,
+    shared_params,
+    with_old_misspellings,
+)
 
 
 def assert_valid(params: dict[str, Any], operation: str, service: str = "sagemaker") -> None:
@@ -93,6 +99,17 @@ def test_project_sample_makes_valid_requests(path: Path) -> None:
 def test_old_operator_sample_makes_valid_requests(path: Path) -> None:
     for service, operation, request in requests_for(load(path)):
         assert_valid(request, operation, service)
+
+
+@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob"])
+def test_old_misspellings_reach_sagemaker_under_the_right_names(kind: str) -> None:
+    ((_, operation, request),) = requests_for(with_old_misspellings(kind))
+    assert_valid(request, operation)
+    if kind == "TrainingJob":
+        assert request["DebugHookConfig"]["HookParameters"] == {"save_interval": "100"}
+    else:
+        assert request["DataProcessing"]["JoinSource"] == "Input"
+        assert request["DataProcessing"]["OutputFilter"] == "$[0,-1]"
 
 
 def test_training_request_turns_quirks_into_sagemaker_shapes() -> None:

@@ -14,7 +14,13 @@ import yaml
 
 from apis.kinds import ALL_KINDS
 from local_cluster import ControlPlane
-from tests.apis.samples import PROJECT_SAMPLES, load, project_samples, shared_params
+from tests.apis.samples import (
+    PROJECT_SAMPLES,
+    load,
+    project_samples,
+    shared_params,
+    with_old_misspellings,
+)
 from tests.apis.tools import fresh_namespace, kubectl
 
 pytestmark = pytest.mark.cluster
@@ -485,3 +491,10 @@ async def test_hosting_deployment_accepts_inline_containers(
     del spec["models"][0]["primaryContainer"]
     document["metadata"]["name"] = "inline-containers"
     await _apply(sagemaker_crds, document, namespace)
+
+
+@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob"])
+async def test_old_operator_misspellings_are_accepted(
+    sagemaker_crds: ControlPlane, namespace: str, kind: str
+) -> None:
+    await _apply(sagemaker_crds, with_old_misspellings(kind), namespace)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from apis.batch_transform_job import BatchTransformJob
 from apis.hosting_deployment import HostingDeployment
 from apis.kinds import ALL_KINDS
 from apis.training_job import TrainingJob
@@ -18,6 +19,7 @@ from tests.apis.samples import (
     load,
     project_samples,
     shared_params,
+    with_old_misspellings,
 )
 
 
@@ -110,3 +112,24 @@ def test_hosting_deployment_refuses_a_variant_without_its_model() -> None:
     document["spec"]["productionVariants"][0]["modelName"] = "missing-model"
     with pytest.raises(ValidationError, match="missing-model"):
         HostingDeployment.model_validate(document)
+
+
+def test_old_operator_misspellings_fold_into_the_right_fields() -> None:
+    training = TrainingJob.model_validate(with_old_misspellings("TrainingJob")).spec.to_wire()
+    assert training["debugHookConfig"]["hookParameters"] == [
+        {"name": "save_interval", "value": "100"}
+    ]
+    assert "ruleParameters" not in training["debugHookConfig"]
+    transform = BatchTransformJob.model_validate(with_old_misspellings("BatchTransformJob"))
+    assert transform.spec.to_wire()["dataProcessing"] == {
+        "inputFilter": "$[1:]",
+        "joinSource": "Input",
+        "outputFilter": "$[0,-1]",
+    }
+
+
+def test_a_misspelling_that_contradicts_the_right_field_is_refused() -> None:
+    document = with_old_misspellings("BatchTransformJob")
+    document["spec"]["dataProcessing"]["joinSource"] = "None"
+    with pytest.raises(ValidationError, match="join_source"):
+        BatchTransformJob.model_validate(document)
