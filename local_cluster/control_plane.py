@@ -48,9 +48,16 @@ class ControlPlane:
     Use as ``async with ControlPlane() as cp:``; ``cp.kubeconfig`` is ready to use inside.
     """
 
-    def __init__(self, *, parent: Path | None = None, apiserver_args: list[str] | None = None):
+    def __init__(
+        self,
+        *,
+        parent: Path | None = None,
+        apiserver_args: list[str] | None = None,
+        audit: bool = False,
+    ):
         self._parent = parent or Path(tempfile.gettempdir())
         self._extra_apiserver_args = list(apiserver_args or [])
+        self._audit = audit
         self.folder: Path | None = None
         self.etcd_port = 0
         self.apiserver_port = 0
@@ -68,6 +75,11 @@ class ControlPlane:
     @property
     def kubeconfig(self) -> Path:
         return self._require_folder() / "kubeconfig"
+
+    @property
+    def audit_log(self) -> Path:
+        """One JSON line per write request (create, update, patch, delete), when audit is on."""
+        return self._require_folder() / "audit.log"
 
     @property
     def certs(self) -> CertFiles:
@@ -190,6 +202,7 @@ class ControlPlane:
             # No controller-manager runs here, so nothing would create the default
             # ServiceAccount that this admission plugin insists on for pods.
             "--disable-admission-plugins=ServiceAccount",
+            *self._audit_args(),
             *self._extra_apiserver_args,
         ]
         log = folder / "kube-apiserver.log"
@@ -197,6 +210,31 @@ class ControlPlane:
         await self._wait_ready(
             self._apiserver, log, f"{self.url}/readyz", "kube-apiserver", tls=True
         )
+
+    def _audit_args(self) -> list[str]:
+        if not self._audit:
+            return []
+        policy = self._require_folder() / "audit-policy.yaml"
+        # Writes only, at Metadata level: enough to count status writes per object cheaply.
+        policy.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "audit.k8s.io/v1",
+                    "kind": "Policy",
+                    "omitStages": ["RequestReceived"],
+                    "rules": [
+                        {"level": "Metadata", "verbs": ["create", "update", "patch", "delete"]},
+                        {"level": "None"},
+                    ],
+                }
+            )
+        )
+        return [
+            f"--audit-policy-file={policy}",
+            f"--audit-log-path={self.audit_log}",
+            "--audit-log-format=json",
+            "--audit-log-mode=blocking",
+        ]
 
     def _client_ssl(self) -> ssl.SSLContext:
         certs = self.certs

@@ -1,0 +1,176 @@
+"""HyperparameterTuningJob, and a mirroring TrainingJob resource per launched training job.
+
+Every training job SageMaker launches for a tuning job appears as a TrainingJob resource in
+the tuning job's namespace, named after the SageMaker job, labelled with and owned by the
+tuning job. The TrainingJob reconciler recognises them by that owner and only mirrors
+them: it never creates, stops or finalizes one (the tuning job owns their lifecycle), so
+`kubectl get trainingjobs` and `kubectl smlogs` work on them and nothing is run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client.exceptions import ApiException
+from pydantic import ValidationError
+
+from apis.common import API_VERSION
+from apis.hyperparameter_tuning_job import HYPERPARAMETER_TUNING_JOB, HyperparameterTuningJobStatus
+from apis.training_job import TrainingJobSpec
+from controller.cache import ObjectCache
+from controller.resources import KubeObject, ObjectKey
+from reconcilers.job_core import JobContext, JobKind
+from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
+from reconcilers.kube import metadata
+from sagemaker_client.conversions.requests import create_hyper_parameter_tuning_job
+from sagemaker_client.conversions.statuses import hyperparameter_tuning_job_status
+
+TUNING_JOB_LABEL = "sagemaker.aws.amazon.com/hyperparameter-tuning-job"
+TUNING_JOB_UID_LABEL = "sagemaker.aws.amazon.com/hyperparameter-tuning-job-uid"
+_LIST_OPERATION = "ListTrainingJobsForHyperParameterTuningJob"
+_REQUEST_TIMEOUT = 30.0
+# Fields a tuning job's training definition shares with a TrainingJob spec, by JSON name.
+_TRAINING_FIELDS = frozenset(
+    (field.alias or name) for name, field in TrainingJobSpec.model_fields.items()
+)
+
+log = structlog.get_logger("reconcilers.tuning")
+
+
+def _status(describe: Mapping[str, Any], region: str) -> HyperparameterTuningJobStatus:
+    return hyperparameter_tuning_job_status(describe)
+
+
+def child_spec(tuning_spec: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The TrainingJob spec that describes one training job a tuning job launched."""
+    definition: Mapping[str, Any] | None = tuning_spec.get("trainingJobDefinition")
+    wanted = summary.get("TrainingJobDefinitionName")
+    for candidate in tuning_spec.get("trainingJobDefinitions") or []:
+        if definition is None or candidate.get("definitionName") == wanted:
+            definition = candidate
+    if definition is None:
+        return None
+    spec = {k: v for k, v in definition.items() if k in _TRAINING_FIELDS}
+    static = {
+        item["name"]: item.get("value", "")
+        for item in definition.get("staticHyperParameters") or []
+    }
+    static.update(summary.get("TunedHyperParameters") or {})
+    spec["hyperParameters"] = [{"name": k, "value": str(v)} for k, v in sorted(static.items())]
+    spec["trainingJobName"] = summary["TrainingJobName"]
+    spec["region"] = tuning_spec["region"]
+    if tuning_spec.get("sageMakerEndpoint"):
+        spec["sageMakerEndpoint"] = tuning_spec["sageMakerEndpoint"]
+    try:
+        TrainingJobSpec.model_validate(spec)
+    except ValidationError as error:
+        log.warning("tuning_child_spec_invalid", job=summary["TrainingJobName"], error=str(error))
+        return None
+    return spec
+
+
+class TuningChildren:
+    """Creates and removes the TrainingJob resources that mirror a tuning job's jobs."""
+
+    def __init__(self, api: client.ApiClient, training_jobs: ObjectCache | None) -> None:
+        self._objects = client.CustomObjectsApi(api)
+        self._training_jobs = training_jobs
+
+    async def sync(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
+        meta = metadata(ctx.obj)
+        summaries = await self._launched(ctx)
+        for summary in summaries:
+            name = str(summary["TrainingJobName"]).lower()
+            key = ObjectKey(meta["namespace"], name)
+            if self._training_jobs is not None and self._training_jobs.get(key) is not None:
+                continue
+            spec = child_spec(ctx.obj.get("spec") or {}, summary)
+            if spec is None:
+                continue
+            await self._create(ctx.obj, name, spec)
+
+    async def _launched(self, ctx: JobContext) -> list[Mapping[str, Any]]:
+        summaries: list[Mapping[str, Any]] = []
+        params: dict[str, Any] = {"HyperParameterTuningJobName": ctx.sagemaker_name}
+        while True:
+            page = await ctx.call(_LIST_OPERATION, params)
+            summaries.extend(page.get("TrainingJobSummaries", []))
+            token = page.get("NextToken")
+            if not token:
+                return summaries
+            params = {**params, "NextToken": token}
+
+    async def _create(self, owner: KubeObject, name: str, spec: dict[str, Any]) -> None:
+        meta = metadata(owner)
+        labels = {TUNING_JOB_UID_LABEL: meta["uid"]}
+        if len(meta["name"]) <= 63:
+            labels[TUNING_JOB_LABEL] = meta["name"]
+        body = {
+            "apiVersion": API_VERSION,
+            "kind": TRAINING_JOB_KIND.kind,
+            "metadata": {
+                "name": name,
+                "namespace": meta["namespace"],
+                "labels": labels,
+                "ownerReferences": [
+                    {
+                        "apiVersion": API_VERSION,
+                        "kind": TUNING_JOB_KIND.kind,
+                        "name": meta["name"],
+                        "uid": meta["uid"],
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
+            },
+            "spec": spec,
+        }
+        try:
+            await self._objects.create_namespaced_custom_object(
+                TRAINING_JOB_KIND.group,
+                TRAINING_JOB_KIND.version,
+                meta["namespace"],
+                TRAINING_JOB_KIND.plural,
+                body,
+                _request_timeout=_REQUEST_TIMEOUT,
+            )
+            log.info("tuning_child_created", tuning_job=meta["name"], training_job=name)
+        except ApiException as error:
+            if error.status != 409:  # already there: made by an earlier pass
+                raise
+
+    async def release(self, owner: KubeObject) -> None:
+        """Delete the mirrors with their tuning job (no garbage collector is assumed)."""
+        meta = metadata(owner)
+        await self._objects.delete_collection_namespaced_custom_object(
+            TRAINING_JOB_KIND.group,
+            TRAINING_JOB_KIND.version,
+            meta["namespace"],
+            TRAINING_JOB_KIND.plural,
+            label_selector=f"{TUNING_JOB_UID_LABEL}={meta['uid']}",
+            _request_timeout=_REQUEST_TIMEOUT,
+        )
+
+
+def tuning_job_descriptor(children: TuningChildren) -> JobKind:
+    return JobKind(
+        kind=TUNING_JOB_KIND,
+        info=HYPERPARAMETER_TUNING_JOB,
+        name_field="hyperParameterTuningJobName",
+        status_name_field="sageMakerHyperParameterTuningJobName",
+        status_field="hyperParameterTuningJobStatus",
+        name_limit=32,
+        name_param="HyperParameterTuningJobName",
+        describe_status_key="HyperParameterTuningJobStatus",
+        arn_key="HyperParameterTuningJobArn",
+        create_operation="CreateHyperParameterTuningJob",
+        describe_operation="DescribeHyperParameterTuningJob",
+        stop_operation="StopHyperParameterTuningJob",
+        build_request=create_hyper_parameter_tuning_job,
+        status_from_describe=_status,
+        sync_children=children.sync,
+        release_children=children.release,
+    )

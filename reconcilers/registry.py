@@ -1,0 +1,85 @@
+"""The controllers the operator runs: one per SageMaker kind, sharing one SageMaker client."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry
+
+from controller.controller import ControllerRegistration
+from controller.options import ManagerOptions
+from controller.reconcile import ReconcileContext, Reconciler
+from reconcilers.batch_transform_job import BATCH_TRANSFORM_JOB_DESCRIPTOR
+from reconcilers.hyperparameter_tuning_job import TuningChildren, tuning_job_descriptor
+from reconcilers.job_core import JobKind, JobReconciler
+from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
+from reconcilers.kube import KubeWriter
+from reconcilers.processing_job import PROCESSING_JOB_DESCRIPTOR
+from reconcilers.runtime import OperatorRuntime
+from reconcilers.training_job import TRAINING_JOB_DESCRIPTOR
+from sagemaker_client.budget import RequestBudget
+from sagemaker_client.clients import SageMakerClients
+from sagemaker_client.metrics import SageMakerMetrics
+
+
+def make_runtime(options: ManagerOptions, registry: CollectorRegistry | None) -> OperatorRuntime:
+    budget = RequestBudget(
+        options.default_sagemaker_requests_per_second,
+        per_region=dict(options.sagemaker_requests_per_second_per_region),
+    )
+    clients = SageMakerClients(
+        budget, SageMakerMetrics(registry), default_endpoint=options.sagemaker_endpoint
+    )
+    return OperatorRuntime(sagemaker=clients, job_poll_interval=options.job_poll_interval_seconds)
+
+
+def _job_controller(
+    name: str, job: JobKind, runtime: OperatorRuntime, concurrency: int
+) -> ControllerRegistration:
+    def factory(ctx: ReconcileContext) -> Reconciler:
+        return JobReconciler(job, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
+
+    return ControllerRegistration(
+        name=name, kind=job.kind, reconciler_factory=factory, concurrency=concurrency
+    )
+
+
+def _tuning_controller(runtime: OperatorRuntime, concurrency: int) -> ControllerRegistration:
+    def factory(ctx: ReconcileContext) -> Reconciler:
+        children = TuningChildren(ctx.api, ctx.owned_caches.get(TRAINING_JOB_KIND))
+        job = tuning_job_descriptor(children)
+        return JobReconciler(job, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
+
+    return ControllerRegistration(
+        name="hyperparametertuningjob",
+        kind=TUNING_JOB_KIND,
+        reconciler_factory=factory,
+        owned=(TRAINING_JOB_KIND,),
+        concurrency=concurrency,
+    )
+
+
+def controllers(
+    options: ManagerOptions,
+    registry: CollectorRegistry | None = None,
+    runtime: OperatorRuntime | None = None,
+) -> Sequence[ControllerRegistration]:
+    runtime = runtime or make_runtime(options, registry)
+    return [
+        _job_controller(
+            "trainingjob", TRAINING_JOB_DESCRIPTOR, runtime, options.concurrency_for("trainingjob")
+        ),
+        _tuning_controller(runtime, options.concurrency_for("hyperparametertuningjob")),
+        _job_controller(
+            "batchtransformjob",
+            BATCH_TRANSFORM_JOB_DESCRIPTOR,
+            runtime,
+            options.concurrency_for("batchtransformjob"),
+        ),
+        _job_controller(
+            "processingjob",
+            PROCESSING_JOB_DESCRIPTOR,
+            runtime,
+            options.concurrency_for("processingjob"),
+        ),
+    ]

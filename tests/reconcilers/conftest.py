@@ -1,0 +1,41 @@
+"""The operator's reconcilers against the real control plane and a running emulator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from kubernetes_asyncio import client
+
+from local_cluster import ControlPlane
+from sagemaker_emulator.testing import RunningEmulator, running_emulator
+from tests.reconcilers.harness import Kube
+
+# Emulated seconds per real second: a 230 s training job takes about 1.5 s.
+TIME_SCALE = 150.0
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The emulator ignores signatures, but botocore refuses to sign without credentials.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def emulator() -> AsyncIterator[RunningEmulator]:
+    async with running_emulator(time_scale=TIME_SCALE) as emu:
+        yield emu
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def kube(
+    sagemaker_crds: ControlPlane,
+    kube_api: client.ApiClient,
+) -> Kube:
+    namespace = f"jobs-{uuid.uuid4().hex[:8]}"
+    await client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": namespace}})
+    return Kube(kube_api, namespace)

@@ -1,0 +1,245 @@
+"""Each job kind end to end: real apiserver, real emulator, the operator in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from local_cluster import ControlPlane
+from sagemaker_emulator.testing import RunningEmulator
+from tests.apis.tools import kubectl
+from tests.reconcilers.harness import Kube, running_operator, sample, status_of
+
+
+@dataclass(frozen=True)
+class JobCase:
+    kind: str
+    status_field: str
+    name_field: str
+    status_name_field: str
+    describe: str
+    name_param: str
+    describe_status: str
+
+
+CASES = [
+    JobCase("TrainingJob", "trainingJobStatus", "trainingJobName", "sageMakerTrainingJobName",
+            "DescribeTrainingJob", "TrainingJobName", "TrainingJobStatus"),
+    JobCase("HyperparameterTuningJob", "hyperParameterTuningJobStatus",
+            "hyperParameterTuningJobName", "sageMakerHyperParameterTuningJobName",
+            "DescribeHyperParameterTuningJob", "HyperParameterTuningJobName",
+            "HyperParameterTuningJobStatus"),
+    JobCase("BatchTransformJob", "transformJobStatus", "transformJobName",
+            "sageMakerTransformJobName", "DescribeTransformJob", "TransformJobName",
+            "TransformJobStatus"),
+    JobCase("ProcessingJob", "processingJobStatus", "processingJobName",
+            "sageMakerProcessingJobName", "DescribeProcessingJob", "ProcessingJobName",
+            "ProcessingJobStatus"),
+]  # fmt: skip
+IDS = [case.kind for case in CASES]
+# Long enough that a job is still running when the test deletes it.
+SLOW = {
+    "training_training": 1e6,
+    "transform_running": 1e6,
+    "processing_running": 1e6,
+}
+
+
+async def prepare(emulator: RunningEmulator, case: JobCase) -> None:
+    """What SageMaker needs before the job: a transform job runs an existing model."""
+    if case.kind != "BatchTransformJob":
+        return
+    model = sample("BatchTransformJob", "unused")["spec"]["modelName"]
+    async with emulator.client("sagemaker") as sagemaker:
+        await sagemaker.create_model(
+            ModelName=model,
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/service-role/SageMakerRole",
+            PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+        )
+
+
+def conditions(obj: dict[str, Any] | None) -> dict[str, str]:
+    found = ((obj or {}).get("status") or {}).get("conditions") or []
+    return {c["type"]: c["status"] for c in found}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_job_runs_to_completed(kube: Kube, emulator: RunningEmulator, case: JobCase) -> None:
+    await prepare(emulator, case)
+    created = await kube.create(sample(case.kind, "happy"))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        done = await kube.wait_for(
+            case.kind,
+            "happy",
+            lambda o: status_of(case.status_field)(o) == "Completed",
+            what="Completed",
+        )
+    assert done is not None
+    status = done["status"]
+    uid = created["metadata"]["uid"].replace("-", "")
+    name = status[case.status_name_field]
+    assert name.endswith(uid[: len(name) - len("happy-")])
+    assert name.startswith("happy-")
+    assert conditions(done) == {"Synced": "True", "Complete": "True", "Failed": "False"}
+    assert status["observedGeneration"] == done["metadata"]["generation"]
+    assert "sagemaker-operator-finalizer" in done["metadata"]["finalizers"]
+    if case.kind == "TrainingJob":
+        output = done["spec"]["outputDataConfig"]["s3OutputPath"].rstrip("/")
+        assert status["modelPath"] == f"{output}/{name}"
+        assert status["cloudWatchLogUrl"].endswith(
+            f"prefix={name};streamFilter=typeLogStreamPrefix"
+        )
+        assert status["secondaryStatus"] == "Completed"
+    reasons = [event.reason for event in await kube.events("happy")]
+    assert "InProgress" in reasons
+    assert "Completed" in reasons
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_job_failure_reason_reaches_status(
+    kube: Kube, emulator: RunningEmulator, case: JobCase
+) -> None:
+    await prepare(emulator, case)
+    sagemaker_name = f"doomed-{case.kind.lower()[:12]}"
+    emulator.control.fail(sagemaker_name, reason="AlgorithmError: out of memory")
+    await kube.create(sample(case.kind, "doomed", **{case.name_field: sagemaker_name}))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        failed = await kube.wait_for(
+            case.kind,
+            "doomed",
+            lambda o: status_of(case.status_field)(o) == "Failed",
+            what="Failed",
+        )
+    assert failed is not None
+    assert "AlgorithmError: out of memory" in failed["status"]["additional"]
+    assert failed["status"][case.status_name_field] == sagemaker_name
+    assert conditions(failed)["Failed"] == "True"
+    assert conditions(failed)["Complete"] == "False"
+    warnings = [e for e in await kube.events("doomed") if e.type == "Warning"]
+    assert any("out of memory" in e.message for e in warnings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_delete_while_running_stops_the_job(
+    kube: Kube, emulator: RunningEmulator, case: JobCase
+) -> None:
+    await prepare(emulator, case)
+    emulator.control.set_timings(**SLOW)
+    await kube.create(sample(case.kind, "stopme"))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        running = await kube.wait_for(
+            case.kind,
+            "stopme",
+            lambda o: status_of(case.status_field)(o) == "InProgress",
+            what="InProgress",
+        )
+        assert running is not None
+        name = running["status"][case.status_name_field]
+        await kube.delete(case.kind, "stopme")
+        await kube.wait_for(case.kind, "stopme", lambda o: o is None, what="deletion")
+    async with emulator.client("sagemaker") as sagemaker:
+        described = await getattr(sagemaker, _snake(case.describe))(**{case.name_param: name})
+    assert described[case.describe_status] == "Stopped"
+    assert (
+        emulator.control.requests.count(
+            operation=case.describe.replace("Describe", "Stop"), resource=name
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_delete_after_completion_releases_at_once(
+    kube: Kube, emulator: RunningEmulator, case: JobCase
+) -> None:
+    await prepare(emulator, case)
+    await kube.create(sample(case.kind, "finished"))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        done = await kube.wait_for(
+            case.kind,
+            "finished",
+            lambda o: status_of(case.status_field)(o) == "Completed",
+            what="Completed",
+        )
+        assert done is not None
+        name = done["status"][case.status_name_field]
+        emulator.control.reset_requests()
+        await kube.delete(case.kind, "finished")
+        await kube.wait_for(case.kind, "finished", lambda o: o is None, seconds=5, what="deletion")
+    stop = case.describe.replace("Describe", "Stop")
+    assert emulator.control.requests.count(operation=stop, resource=name) == 0
+
+
+async def test_kubectl_wait_for_complete_returns(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    await kube.create(sample("TrainingJob", "waited"))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        waited = await kubectl(
+            sagemaker_crds,
+            "wait",
+            "--for=condition=Complete",
+            "--timeout=60s",
+            "-n",
+            kube.namespace,
+            "trainingjob/waited",
+        )
+    waited.check()
+    assert "condition met" in waited.stdout
+
+
+async def test_finished_job_costs_no_call_and_no_write(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    await kube.create(sample("TrainingJob", "quiet"))
+    async with running_operator(kube.objects.api_client, emulator.url) as operator:
+        done = await kube.wait_for(
+            "TrainingJob",
+            "quiet",
+            lambda o: status_of("trainingJobStatus")(o) == "Completed",
+        )
+        assert done is not None
+        name = done["status"]["sageMakerTrainingJobName"]
+        emulator.control.reset_requests()
+        writes_before = _status_writes(sagemaker_crds, kube.namespace, "quiet")
+        poll = operator.manager.options.job_poll_interval_seconds
+        # Touch the resource so the informer delivers it again, then wait many poll intervals.
+        await kube.objects.patch_namespaced_custom_object(
+            "sagemaker.aws.amazon.com",
+            "v1",
+            kube.namespace,
+            "trainingjobs",
+            "quiet",
+            {"metadata": {"labels": {"touched": "yes"}}},
+            _content_type="application/merge-patch+json",
+        )
+        await asyncio.sleep(poll * 10)
+    assert emulator.control.requests.count(resource=name) == 0
+    assert _status_writes(sagemaker_crds, kube.namespace, "quiet") == writes_before
+
+
+def _status_writes(plane: ControlPlane, namespace: str, name: str) -> int:
+    import json
+
+    count = 0
+    for line in plane.audit_log.read_text().splitlines():
+        entry = json.loads(line)
+        ref = entry.get("objectRef") or {}
+        if (
+            ref.get("subresource") == "status"
+            and ref.get("namespace") == namespace
+            and ref.get("name") == name
+            and entry.get("verb") in ("patch", "update")
+            and entry.get("stage") == "ResponseComplete"
+        ):
+            count += 1
+    return count
+
+
+def _snake(operation: str) -> str:
+    from botocore import xform_name
+
+    return str(xform_name(operation))
