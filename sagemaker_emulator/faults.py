@@ -9,8 +9,10 @@ from typing import Any, Literal
 
 from sagemaker_emulator.errors import ServiceError
 
-FaultKind = Literal["throttle", "http500", "http503", "latency", "drop"]
-KINDS: tuple[str, ...] = ("throttle", "http500", "http503", "latency", "drop")
+FaultKind = Literal["throttle", "http500", "http503", "latency", "drop", "drop_response"]
+# "drop" closes the connection before the request is handled; "drop_response" handles it
+# (a create really creates) and then closes the connection: the client never hears back.
+KINDS: tuple[str, ...] = ("throttle", "http500", "http503", "latency", "drop", "drop_response")
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Decision:
     delay: float = 0.0
     error: ServiceError | None = None
     drop: bool = False
+    drop_response: bool = False
 
 
 _ERRORS: dict[str, tuple[str, str, int]] = {
@@ -91,11 +94,11 @@ class FaultInjector:
     def decide(self, operation: str) -> Decision:
         if not self._faults:
             return Decision()
-        delay, error, drop = 0.0, None, False
+        delay, error, drop, drop_response = 0.0, None, False, False
         for fault in list(self._faults):
             if fault.operation not in (None, operation):
                 continue
-            if fault.kind != "latency" and (error is not None or drop):
+            if fault.kind != "latency" and (error is not None or drop or drop_response):
                 continue
             if fault.rate < 1.0 and self._rng.random() >= fault.rate:
                 continue
@@ -107,7 +110,9 @@ class FaultInjector:
                 delay += self._delay(fault)
             elif fault.kind == "drop":
                 drop = True
+            elif fault.kind == "drop_response":
+                drop_response = True
             else:
                 code, message, status = _ERRORS[fault.kind]
                 error = ServiceError(code, message, status)
-        return Decision(delay, error, drop)
+        return Decision(delay, error, drop, drop_response)

@@ -135,6 +135,11 @@ class Dispatcher:
             return error_response(
                 ServiceError("InternalFailure", "The emulator failed to handle the request.", 500)
             )
+        if decision.drop_response:
+            self._record(service, operation, resource, 200, "ResponseDropped", started)
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
         self._record(service, operation, resource, 200, None, started)
         return web.Response(
             body=body,

@@ -43,6 +43,19 @@ async def test_dropped_connection_is_a_connection_error(
     assert (await sagemaker.list_training_jobs())["TrainingJobSummaries"] == []
 
 
+async def test_dropped_response_loses_the_answer_but_not_the_effect(
+    emulator: RunningEmulator, sagemaker: Any
+) -> None:
+    emulator.control.inject("drop_response", operation="CreateTrainingJob", times=1)
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
+        await sagemaker.create_training_job(**training_job("lost-answer"))
+    described = await sagemaker.describe_training_job(TrainingJobName="lost-answer")
+    assert described["TrainingJobStatus"] == "InProgress"
+    with pytest.raises(ClientError) as again:
+        await sagemaker.create_training_job(**training_job("lost-answer"))
+    assert again.value.response["Error"]["Code"] == "ResourceInUse"
+
+
 async def test_added_latency_fixed_and_distributed(
     emulator: RunningEmulator, sagemaker: Any
 ) -> None:
