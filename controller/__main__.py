@@ -39,7 +39,7 @@ async def api_client(options: ManagerOptions) -> client.ApiClient:
     """In a pod: the service account. Elsewhere: --kubeconfig, $KUBECONFIG or ~/.kube/config."""
     configuration = client.Configuration()
     if options.kubeconfig is None and "KUBERNETES_SERVICE_HOST" in os.environ:
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call,unused-ignore]
     else:
         await config.load_kube_config(
             config_file=options.kubeconfig, client_configuration=configuration

@@ -147,7 +147,10 @@ class Reflector:
                     "watch_failed_retrying",
                     error=repr(error),
                     retry_in_seconds=round(delay, 3),
-                    exc_info=not isinstance(error, (WatchStalled, aiohttp.ClientError)),
+                    # Expected network and server answers need no traceback; bugs do.
+                    exc_info=not isinstance(
+                        error, (WatchStalled, ApiError, aiohttp.ClientError, TimeoutError)
+                    ),
                 )
                 await asyncio.sleep(delay)
 

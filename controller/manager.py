@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import structlog
 from kubernetes_asyncio.client import ApiClient
@@ -105,7 +106,7 @@ class Manager:
             for c in self.controllers
         ]
         try:
-            return await self._lead_until_stopped(stop)
+            return await self._lead_until_stopped(stop, set(informers))
         finally:
             for task in informers:
                 task.cancel()
@@ -114,16 +115,25 @@ class Manager:
                 await server.stop()
             self._log.info("manager_stopped")
 
-    async def _lead_until_stopped(self, stop: asyncio.Event) -> int:
+    async def _lead_until_stopped(
+        self, stop: asyncio.Event, informers: set[asyncio.Task[None]]
+    ) -> int:
+        # Informers only end by cancellation; one that returns or raises is a bug, and a
+        # manager whose cache silently stopped must not go on, so it counts as a failure.
         stopping = asyncio.create_task(stop.wait(), name="stop-signal")
         try:
             if self.elector is not None:
                 acquiring = asyncio.create_task(self.elector.acquire(), name="leader-acquire")
-                await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {acquiring, stopping, *informers}, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not acquiring.done():
                     acquiring.cancel()
                     await asyncio.gather(acquiring, return_exceptions=True)
-                    return EXIT_OK
+                    if stopping.done():
+                        return EXIT_OK
+                    self._log_failure(informers)
+                    return EXIT_CONTROLLER_FAILED
                 acquiring.result()
             workers = {
                 asyncio.create_task(c.run_workers(), name=f"{c.name}-workers")
@@ -134,13 +144,12 @@ class Manager:
                 if self.elector is not None
                 else None
             )
-            watched = {stopping, *workers} | ({renewing} if renewing else set())
+            watched = {stopping, *workers, *informers} | ({renewing} if renewing else set())
             done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             if renewing is not None and renewing in done:
                 return await self._abandon(workers, renewing)
             if stopping not in done:
-                failed = next(iter(done & workers))
-                self._log.error("controller_failed", error=repr(failed.exception()))
+                self._log_failure(done)
                 await self._drain(workers, renewing)
                 return EXIT_CONTROLLER_FAILED
             self._log.info("shutdown_requested")
@@ -148,6 +157,12 @@ class Manager:
             return EXIT_OK
         finally:
             stopping.cancel()
+
+    def _log_failure(self, tasks: Iterable[asyncio.Task[Any]]) -> None:
+        for task in tasks:
+            if task.done():
+                error = None if task.cancelled() else task.exception()
+                self._log.error("controller_failed", task=task.get_name(), error=repr(error))
 
     async def _abandon(self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None]) -> int:
         """Leadership is gone: another replica may already reconcile, so stop at once."""

@@ -60,30 +60,38 @@ def _crd(kind: Kind) -> dict[str, Any]:
     }
 
 
-async def install_test_crds(api: client.ApiClient) -> None:
-    """Create the Widget and Gadget CRDs (idempotent) and wait until both are served."""
+async def install_crds(api: client.ApiClient, crds: list[dict[str, Any]]) -> None:
+    """Create CRDs (idempotent) and wait until each is Established and served."""
     extensions = client.ApiextensionsV1Api(api)
-    for kind in (WIDGET, GADGET):
+    custom = client.CustomObjectsApi(api)
+    for crd in crds:
         try:
-            await extensions.create_custom_resource_definition(_crd(kind))  # type: ignore[arg-type,unused-ignore]
+            await extensions.create_custom_resource_definition(crd)  # type: ignore[arg-type,unused-ignore]
         except ApiException as error:
             if error.status != 409:
                 raise
-    custom = client.CustomObjectsApi(api)
-    for kind in (WIDGET, GADGET):
+    for crd in crds:
+        name = crd["metadata"]["name"]
+        group, plural = crd["spec"]["group"], crd["spec"]["names"]["plural"]
+        version = next(v["name"] for v in crd["spec"]["versions"] if v.get("served"))
         for _ in range(300):
-            crd = await extensions.read_custom_resource_definition(f"{kind.plural}.{kind.group}")
-            conditions = (crd.status.conditions or []) if crd.status else []
+            stored = await extensions.read_custom_resource_definition(name)
+            conditions = (stored.status.conditions or []) if stored.status else []
             if any(c.type == "Established" and c.status == "True" for c in conditions):
                 try:
-                    await custom.list_cluster_custom_object(GROUP, VERSION, kind.plural, limit=1)
+                    await custom.list_cluster_custom_object(group, version, plural, limit=1)
                     break
                 except ApiException as error:
                     if error.status != 404:
                         raise
             await asyncio.sleep(0.1)
         else:
-            raise TimeoutError(f"CRD {kind} never became established")
+            raise TimeoutError(f"CRD {name} never became established")
+
+
+async def install_test_crds(api: client.ApiClient) -> None:
+    """The Widget and Gadget CRDs these tests reconcile."""
+    await install_crds(api, [_crd(WIDGET), _crd(GADGET)])
 
 
 async def create_namespace(api: client.ApiClient, prefix: str = "t") -> str:

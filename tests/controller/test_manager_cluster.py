@@ -20,7 +20,7 @@ from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Result
 from controller.resources import ObjectKey
 from local_cluster import ControlPlane
-from tests.controller.kube_helpers import WIDGET, create_object, eventually
+from tests.controller.kube_helpers import WIDGET, create_object, eventually, install_crds
 from tests.controller.test_leader_election_cluster import free_port, lease_holder
 
 pytestmark = pytest.mark.cluster
@@ -187,6 +187,12 @@ async def test_lost_leadership_stops_reconciling_at_once_and_exits(
 async def test_the_cli_serves_probes_and_metrics_and_exits_cleanly_on_sigterm(
     widget_cluster: ControlPlane, api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
+    # The CLI runs whatever reconcilers/registry.py registers, so their CRDs must exist
+    # for the informers to sync and /readyz to pass.
+    from apis.crd import custom_resource_definition
+    from apis.kinds import ALL_KINDS
+
+    await install_crds(api, [custom_resource_definition(info) for info in ALL_KINDS])
     metrics_port, health_port = free_port(), free_port()
     script = Path(sys.executable).parent / "sagemaker-operator"
     log = tmp_path / "operator.log"
@@ -210,7 +216,10 @@ async def test_the_cli_serves_probes_and_metrics_and_exits_cleanly_on_sigterm(
             return False
 
     try:
-        await eventually(serving, within=30, interval=0.1)
+        try:
+            await eventually(serving, within=30, interval=0.1)
+        except AssertionError:
+            raise AssertionError(log.read_text()[-3000:]) from None
         assert await http_get(health_port, "/healthz") == (200, "ok")
         lease = "sagemaker-k8s-operator"  # the CLI's default --leader-election-id
         await eventually(lambda: lease_holder(api, namespace, lease), within=10)
