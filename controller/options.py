@@ -119,7 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("--leader-election-retry-period", type=float, default=2.0, metavar="SECONDS")
     add(
         "--namespace",
-        "--watch-namespace",
         dest="namespace",
         default="",
         help="namespace to watch, or a comma list; empty watches all namespaces",
@@ -131,7 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--max-concurrent-reconciles",
-        "--concurrency",
         dest="concurrency",
         action="append",
         default=[],
@@ -140,7 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--job-poll-interval",
-        "--sync-period",
         dest="job_poll_interval",
         type=float,
         default=60.0,
@@ -175,8 +172,12 @@ def parse_options(
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    default_concurrency, per_kind = _split_assignments(args.concurrency, "--concurrency")
-    default_budget, per_region = _split_assignments(args.sagemaker_budget, "--budget")
+    default_concurrency, per_kind = _split_assignments(
+        args.concurrency, "--max-concurrent-reconciles"
+    )
+    default_budget, per_region = _split_assignments(
+        args.sagemaker_budget, "--sagemaker-request-budget"
+    )
     try:
         concurrency = {kind.lower(): int(n) for kind, n in per_kind.items()}
         budgets = {region: float(qps) for region, qps in per_region.items()}
