@@ -36,7 +36,7 @@ _LEADER_ELECT = "__LEADER_ELECT__"
 
 # (sentinel, Helm expression) pairs for values that are plain scalars in the YAML.
 _SCALAR_TEMPLATES = (
-    (_NAMESPACE, "{{ .Release.Namespace }}"),
+    (_NAMESPACE, "{{ .Values.namespace | default .Release.Namespace }}"),
     (_IMAGE, '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'),
     (_ROLE_ARN, "{{ .Values.roleArn | quote }}"),
 )
@@ -105,6 +105,7 @@ def _chart_yaml(name: str, description: str) -> str:
 def _operator_values() -> dict[str, Any]:
     repository, tag = IMAGE.rsplit(":", 1)
     return {
+        "namespace": "",
         "roleArn": ROLE_ARN_PLACEHOLDER,
         "image": {"repository": repository, "tag": tag},
         "leaderElection": True,
@@ -117,6 +118,12 @@ _OPERATOR_VALUES_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
     "properties": {
+        "namespace": {
+            "description": "The namespace to install into; the release namespace when empty.",
+            "type": "string",
+            "pattern": r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+            "maxLength": 63,
+        },
         "roleArn": {
             "description": "The IAM role the operator assumes (IRSA) via its ServiceAccount.",
             "type": "string",

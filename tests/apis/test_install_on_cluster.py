@@ -72,8 +72,12 @@ async def test_installer_chart_renders_the_overridden_values(control_plane: Cont
             "image.tag=9.9.9",
             "--set",
             "leaderElection=false",
+            "--set",
+            "namespace=ml-ops",
         )
     ).check()
+    assert "namespace: ml-ops" in rendered.stdout
+    assert f"namespace: {NAMESPACE}" not in rendered.stdout
     assert '"arn:aws:iam::210987654321:role/op"' in rendered.stdout
     assert "operator:9.9.9" in rendered.stdout
     assert "--leader-elect\n" not in rendered.stdout

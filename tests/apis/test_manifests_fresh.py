@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import yaml
+
 from apis.manifests import ROOT, expected_files
 
 
@@ -20,3 +24,10 @@ def test_no_leftover_generated_files() -> None:
     generated_dirs = [ROOT / "config" / "crd", ROOT / "config" / "rbac", ROOT / "release"]
     on_disk = {path for folder in generated_dirs for path in folder.rglob("*.yaml")}
     assert sorted(map(str, on_disk - expected)) == []
+
+
+def test_every_crd_fits_client_side_kubectl_apply() -> None:
+    """`kubectl apply` keeps the whole object in an annotation of at most 256 KiB."""
+    for path in (ROOT / "config" / "crd" / "bases").glob("*.yaml"):
+        as_json = json.dumps(yaml.safe_load(path.read_text()), separators=(",", ":"))
+        assert len(as_json) < 256 * 1024, path.name
