@@ -11,17 +11,23 @@ from collections.abc import Callable, Sequence
 
 import structlog
 from kubernetes_asyncio import client, config
+from prometheus_client import CollectorRegistry
 
 from controller.controller import ControllerRegistration
 from controller.logs import configure_logging
 from controller.manager import Manager
+from controller.metrics import Metrics
 from controller.options import ManagerOptions, parse_options
 
-RegistryFunction = Callable[[ManagerOptions], Sequence[ControllerRegistration]]
+RegistryFunction = Callable[[ManagerOptions, CollectorRegistry], Sequence[ControllerRegistration]]
+"""Builds the controllers; their own metrics (e.g. SageMaker requests) go on the registry
+given, which is the one /metrics serves."""
 REGISTRY_MODULE = "reconcilers.registry"
 
 
-def default_registry(options: ManagerOptions) -> Sequence[ControllerRegistration]:
+def default_registry(
+    options: ManagerOptions, metrics_registry: CollectorRegistry
+) -> Sequence[ControllerRegistration]:
     """The SageMaker controllers from ``reconcilers.registry.controllers``, when it exists."""
     log = structlog.get_logger("controller.main")
     try:
@@ -31,7 +37,7 @@ def default_registry(options: ManagerOptions) -> Sequence[ControllerRegistration
             raise  # the registry exists but something it imports is missing: a real bug
         log.warning("no_reconcilers_registered", module=REGISTRY_MODULE)
         return []
-    registrations: Sequence[ControllerRegistration] = module.controllers(options)
+    registrations: Sequence[ControllerRegistration] = module.controllers(options, metrics_registry)
     return registrations
 
 
@@ -53,7 +59,8 @@ async def run(options: ManagerOptions, registry: RegistryFunction) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     async with await api_client(options) as api:
-        manager = Manager(options, api, registry(options))
+        metrics = Metrics()
+        manager = Manager(options, api, registry(options, metrics.registry), metrics=metrics)
         return await manager.run(stop)
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from kubernetes_asyncio import client
+from prometheus_client import CollectorRegistry
 
 from controller.__main__ import main
 from controller.controller import ControllerRegistration
@@ -43,7 +44,9 @@ class StampingReconciler:
         return Result.done()
 
 
-def registry(options: ManagerOptions) -> Sequence[ControllerRegistration]:
+def registry(
+    options: ManagerOptions, metrics_registry: CollectorRegistry
+) -> Sequence[ControllerRegistration]:
     identity = options.leader_election_identity
 
     def factory(context: ReconcileContext) -> StampingReconciler:

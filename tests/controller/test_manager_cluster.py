@@ -226,6 +226,8 @@ async def test_the_cli_serves_probes_and_metrics_and_exits_cleanly_on_sigterm(
         status, text = await http_get(metrics_port, "/metrics")
         assert status == 200
         assert "leader_election_master_status" in text
+        # The registered controllers' own metrics share the manager's registry.
+        assert "sagemaker_api_requests_total" in text
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 15) == 0
         output = log.read_text()
