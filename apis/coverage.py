@@ -164,6 +164,22 @@ class Report:
     covered: int
     total: int
     problems: list[str]
+    # Members at every depth (each nested structure counted once per path).
+    nested_total: int = 0
+
+    @property
+    def nested_covered(self) -> int:
+        return self.nested_total - sum("no spec field" in p for p in self.problems)
+
+
+def nested_member_count(shape: Any, seen: frozenset[str] = frozenset()) -> int:
+    """How many members a request has at every depth, each recursive shape counted once."""
+    if shape.type_name == "list":
+        return nested_member_count(shape.member, seen)
+    if shape.type_name != "structure" or shape.name in seen:
+        return 0
+    inner = seen | {shape.name}
+    return sum(1 + nested_member_count(member, inner) for member in shape.members.values())
 
 
 def check(coverage: KindCoverage) -> Report:
@@ -171,9 +187,10 @@ def check(coverage: KindCoverage) -> Report:
     fields = _fields(coverage.spec)
     claimed: set[str] = set(coverage.operator_fields)
     problems: list[str] = []
-    covered = total = 0
+    covered = total = nested = 0
     for part in coverage.parts:
         shape = session.get_service_model(part.service).operation_model(part.operation).input_shape
+        nested += nested_member_count(shape)
         for member, member_shape in shape.members.items():
             total += 1
             if member in part.operator_members:
@@ -192,13 +209,17 @@ def check(coverage: KindCoverage) -> Report:
         f"{coverage.kind}.{name}: maps to no request member"
         for name in sorted(fields.keys() - claimed)
     ]
-    return Report(coverage.kind, covered, total, problems)
+    return Report(coverage.kind, covered, total, problems, nested)
 
 
 def main() -> int:
     for coverage in KINDS:
         report = check(coverage)
-        print(f"{report.kind:28} {report.covered:3}/{report.total:<3} {len(report.problems)} gaps")
+        print(
+            f"{report.kind:28} top level {report.covered:3}/{report.total:<3} "
+            f"all depths {report.nested_covered:4}/{report.nested_total:<4} "
+            f"{len(report.problems)} gaps"
+        )
         for problem in report.problems:
             print(f"    {problem}")
     return 0

@@ -15,6 +15,7 @@ def test_spec_covers_the_request_exactly(coverage: KindCoverage) -> None:
     report = check(coverage)
     assert report.problems == []
     assert report.covered == report.total
+    assert report.nested_covered == report.nested_total > report.total
 
 
 def test_a_missing_or_extra_field_is_reported() -> None:
