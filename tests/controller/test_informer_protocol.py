@@ -2,7 +2,8 @@
 
 A small aiohttp server speaks the list/watch protocol on loopback so each answer is exact:
 410 Gone as the watch request's own HTTP status (the real server in the cluster tests sends
-it as an ERROR event instead), pagination with continue tokens, and a failing listener.
+it as an ERROR event instead), pagination with continue tokens, bookmarks, a failing
+listener, and a malformed line that crashes the watch.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ class FakeApiServer:
         self.list_calls = 0
         self.watch_calls = 0
         self.watch_queries: list[dict[str, str]] = []
-        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.streams: list[asyncio.Queue[dict[str, Any] | bytes]] = []
+
+    async def send(self, event: dict[str, Any] | bytes) -> None:
+        """Write ``event`` on the newest watch stream."""
+        await self.streams[-1].put(event)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.query.get("watch") == "true":
@@ -77,12 +82,15 @@ class FakeApiServer:
                 {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"},
                 status=410,
             )
+        events: asyncio.Queue[dict[str, Any] | bytes] = asyncio.Queue()
+        self.streams.append(events)
         response = web.StreamResponse()
         await response.prepare(request)
         try:
             while True:
-                event = await asyncio.wait_for(self.events.get(), 1.5)
-                await response.write(json.dumps(event).encode() + b"\n")
+                event = await asyncio.wait_for(events.get(), 1.5)
+                raw = event if isinstance(event, bytes) else json.dumps(event).encode()
+                await response.write(raw + b"\n")
         except TimeoutError:
             return response  # like timeoutSeconds: the server ends the stream
 
@@ -138,12 +146,22 @@ async def test_410_as_http_status_relists_and_emits_the_difference(
         assert query["allowWatchBookmarks"] == "true"
         assert query["timeoutSeconds"] == "2"
         # A bookmark moves the resume point without touching the cache.
-        await server.events.put({"type": "BOOKMARK", "object": widget("", 150)})
-        await server.events.put({"type": "ADDED", "object": widget("e", 151)})
+        await server.send({"type": "BOOKMARK", "object": widget("", 150)})
+        await server.send({"type": "ADDED", "object": widget("e", 151)})
         await eventually(lambda: any(k.name == "e" for k in informer.cache), within=5)
         await eventually(lambda: server.watch_calls >= 3, within=5)
         assert server.watch_queries[-1]["resourceVersion"] == "151"
         assert len(informer.cache) == 4
+        # A line that crashes the reflector is survived: logged, backed off, watched again.
+        failures = reflector.stats.failures
+        await server.send(b"{not json")
+        await eventually(lambda: reflector.stats.failures == failures + 1, within=5)
+        watches = server.watch_calls
+        await eventually(lambda: server.watch_calls > watches, within=5)
+        assert server.watch_queries[-1]["resourceVersion"] == "151", "resumed, not relisted"
+        await server.send({"type": "ADDED", "object": widget("f", 152)})
+        await eventually(lambda: any(k.name == "f" for k in informer.cache), within=5)
+        assert not task.done()
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
