@@ -20,7 +20,7 @@ from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Result
 from controller.resources import ObjectKey
 from local_cluster import ControlPlane
-from tests.controller.kube_helpers import WIDGET, create_object, eventually, install_crds
+from tests.controller.kube_helpers import WIDGET, create_object, eventually
 from tests.controller.test_leader_election_cluster import free_port, lease_holder
 
 pytestmark = pytest.mark.cluster
@@ -185,14 +185,11 @@ async def test_lost_leadership_stops_reconciling_at_once_and_exits(
 
 
 async def test_the_cli_serves_probes_and_metrics_and_exits_cleanly_on_sigterm(
-    widget_cluster: ControlPlane, api: client.ApiClient, namespace: str, tmp_path: Path
+    sagemaker_crds: ControlPlane, api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    # The CLI runs whatever reconcilers/registry.py registers, so their CRDs must exist
-    # for the informers to sync and /readyz to pass.
-    from apis.crd import custom_resource_definition
-    from apis.kinds import ALL_KINDS
-
-    await install_crds(api, [custom_resource_definition(info) for info in ALL_KINDS])
+    # The CLI runs whatever reconcilers/registry.py registers, so their CRDs (the shared
+    # sagemaker_crds fixture) must exist for the informers to sync and /readyz to pass.
+    widget_cluster = sagemaker_crds
     metrics_port, health_port = free_port(), free_port()
     script = Path(sys.executable).parent / "sagemaker-operator"
     log = tmp_path / "operator.log"
