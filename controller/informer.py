@@ -31,6 +31,7 @@ from controller.rate_limiter import BackoffSettings, ExponentialBackoffLimiter
 from controller.resources import Kind, KubeObject, resource_version
 
 EventListener = Callable[[ObjectEvent], None]
+MIN_HEALTHY_WATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,16 @@ class Reflector:
                 if self.resource_version is None:
                     self.resource_version = await self._list()
                     self.synced.set()
+                opened = time.monotonic()
                 self.resource_version = await self._watch(self.resource_version)
-                self._backoff.forget(self)
+                if time.monotonic() - opened >= MIN_HEALTHY_WATCH_SECONDS:
+                    self._backoff.forget(self)
+                else:
+                    # A watch the server ends at once, again and again, must not become a
+                    # hot loop: treat it like a failure and back off.
+                    delay = self._backoff.when(self)
+                    self._log.info("watch_ended_early", retry_in_seconds=round(delay, 3))
+                    await asyncio.sleep(delay)
             except asyncio.CancelledError:
                 raise
             except ResourceGone as gone:

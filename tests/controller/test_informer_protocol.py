@@ -46,6 +46,8 @@ class FakeApiServer:
         self.lists: list[list[dict[str, Any]]] = []
         self.list_calls = 0
         self.watch_calls = 0
+        self.first_watch_gone = True
+        self.end_watches_at_once = False
         self.watch_queries: list[dict[str, str]] = []
         self.streams: list[asyncio.Queue[dict[str, Any] | bytes]] = []
 
@@ -77,7 +79,9 @@ class FakeApiServer:
     async def watch(self, request: web.Request) -> web.StreamResponse:
         self.watch_calls += 1
         self.watch_queries.append(dict(request.query))
-        if self.watch_calls == 1:
+        if self.end_watches_at_once:
+            return web.Response(text="")  # 200 and an empty stream, at once
+        if self.watch_calls == 1 and self.first_watch_gone:
             return web.json_response(
                 {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"},
                 status=410,
@@ -162,6 +166,28 @@ async def test_410_as_http_status_relists_and_emits_the_difference(
         await server.send({"type": "ADDED", "object": widget("f", 152)})
         await eventually(lambda: any(k.name == "f" for k in informer.cache), within=5)
         assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_watches_that_end_at_once_back_off_instead_of_spinning(
+    fake: tuple[FakeApiServer, client.ApiClient],
+) -> None:
+    server, api = fake
+    server.lists = [[widget("a", 1)]]
+    server.end_watches_at_once = True
+    backoff = BackoffSettings(base_seconds=0.1, cap_seconds=0.2, jitter=0)
+    settings = WatchSettings(watch_timeout_seconds=2, read_grace_seconds=1, backoff=backoff)
+    informer = Informer(api, WIDGET, namespaces=["ns"], settings=settings)
+    task = asyncio.create_task(informer.run())
+    try:
+        await asyncio.wait_for(informer.wait_synced(), 5)
+        await asyncio.sleep(1.0)
+        # Backing off 0.1 s, 0.2 s, 0.2 s ... allows at most ~6 watches a second; a hot
+        # loop would open hundreds. A slower machine only lowers the count.
+        assert 2 <= server.watch_calls <= 8
+        assert informer.reflectors[0].stats.lists == 1, "an ended watch resumes, no relist"
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
