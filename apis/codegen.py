@@ -189,7 +189,9 @@ class _Module:
         if kind in {"float", "double"}:
             return self.number("float", shape)
         if kind == "boolean":
-            return "bool"
+            # Strict, as the apiserver is: "yes" is not a boolean.
+            self.used.add("StrictBool")
+            return "StrictBool"
         if kind == "timestamp":
             self.used.update({"datetime", "StringFormat"})
             return "Annotated[datetime, StringFormat('date-time')]"
@@ -312,7 +314,7 @@ def render_service(service: Service) -> str:
         *(["from datetime import datetime"] if "datetime" in module.used else []),
         f"from typing import {typing_names}",
         "",
-        "from pydantic import Field",
+        f"from pydantic import {'Field, StrictBool' if 'StrictBool' in module.used else 'Field'}",
         "",
         f"from apis.base import {base_names}",
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from apis.base import ApiModel, ListMapKey, PreserveUnknownFields, unique_items
 from apis.common import (
@@ -77,7 +77,7 @@ class HostingModel(ApiModel):
     inference_execution_config: InferenceExecutionConfig | None = Field(
         None, alias="inferenceExecutionConfig", description="How multiple containers are invoked."
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None, alias="enableNetworkIsolation", description="Isolate the containers from the network."
     )
     vpc_config: VpcConfig | None = Field(
@@ -127,7 +127,7 @@ class HostingDeploymentSpec(SageMakerConnection):
     vpc_config: VpcConfig | None = Field(
         None, alias="vpcConfig", description="The endpoint configuration's VPC."
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None, alias="enableNetworkIsolation", description="Isolate the endpoint's containers."
     )
     metrics_config: MetricsConfig | None = Field(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from apis.base import ApiModel, ListMapKey, unique_items
 
@@ -167,7 +167,7 @@ class TargetTrackingMetricDataQuery(ApiModel):
     metric_stat: TargetTrackingMetricStat | None = Field(
         None, alias="metricStat", description="Information about the metric data to return."
     )
-    return_data: bool | None = Field(
+    return_data: StrictBool | None = Field(
         None,
         alias="returnData",
         description=(
@@ -229,7 +229,7 @@ class TargetTrackingScalingPolicyConfiguration(ApiModel):
             "completes before another scale-in activity can start."
         ),
     )
-    disable_scale_in: bool | None = Field(
+    disable_scale_in: StrictBool | None = Field(
         None,
         alias="disableScaleIn",
         description=(
@@ -346,7 +346,7 @@ class PredictiveScalingMetricDataQuery(ApiModel):
     label: Annotated[str, Field(max_length=4096)] | None = Field(
         None, alias="label", description="A human-readable label for this metric or expression."
     )
-    return_data: bool | None = Field(
+    return_data: StrictBool | None = Field(
         None,
         alias="returnData",
         description=(
@@ -566,7 +566,7 @@ class SuspendedState(ApiModel):
     suspend and resume automatic scaling.
     """
 
-    dynamic_scaling_in_suspended: bool | None = Field(
+    dynamic_scaling_in_suspended: StrictBool | None = Field(
         None,
         alias="dynamicScalingInSuspended",
         description=(
@@ -574,7 +574,7 @@ class SuspendedState(ApiModel):
             "step scaling policy is suspended."
         ),
     )
-    dynamic_scaling_out_suspended: bool | None = Field(
+    dynamic_scaling_out_suspended: StrictBool | None = Field(
         None,
         alias="dynamicScalingOutSuspended",
         description=(
@@ -582,7 +582,7 @@ class SuspendedState(ApiModel):
             "step scaling policy is suspended."
         ),
     )
-    scheduled_scaling_suspended: bool | None = Field(
+    scheduled_scaling_suspended: StrictBool | None = Field(
         None,
         alias="scheduledScalingSuspended",
         description="Whether scheduled scaling is suspended.",

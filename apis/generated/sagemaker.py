@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from apis.base import ApiModel, ListMapKey, unique_items
 
@@ -93,7 +93,7 @@ class AlgorithmSpecification(ApiModel):
     metric_definitions: Annotated[list[MetricDefinition], Field(max_length=40)] | None = Field(
         None, alias="metricDefinitions", description="A list of metric definition objects."
     )
-    enable_sage_maker_metrics_time_series: bool | None = Field(
+    enable_sage_maker_metrics_time_series: StrictBool | None = Field(
         None,
         alias="enableSageMakerMetricsTimeSeries",
         description=("To generate and save time-series metrics during training, set to true ."),
@@ -126,7 +126,7 @@ class AlgorithmSpecification(ApiModel):
 class ModelAccessConfig(ApiModel):
     """The access configuration file to control access to the ML model."""
 
-    accept_eula: bool = Field(
+    accept_eula: StrictBool = Field(
         alias="acceptEula",
         description=("Specifies agreement to the model end-user license agreement (EULA)."),
     )
@@ -369,7 +369,7 @@ class InstancePlacementConfig(ApiModel):
     UltraServers.
     """
 
-    enable_multiple_jobs: bool | None = Field(
+    enable_multiple_jobs: StrictBool | None = Field(
         None,
         alias="enableMultipleJobs",
         description=(
@@ -851,7 +851,7 @@ class ProfilerConfig(ApiModel):
         alias="profilingParameters",
         description="Configuration information for capturing framework metrics.",
     )
-    disable_profiler: bool | None = Field(
+    disable_profiler: StrictBool | None = Field(
         None,
         alias="disableProfiler",
         description=(
@@ -926,7 +926,7 @@ class RetryStrategy(ApiModel):
 class RemoteDebugConfig(ApiModel):
     """Configuration for remote debugging."""
 
-    enable_remote_debug: bool | None = Field(
+    enable_remote_debug: StrictBool | None = Field(
         None, alias="enableRemoteDebug", description="If set to True, enables remote debugging."
     )
 
@@ -936,7 +936,7 @@ class InfraCheckConfig(ApiModel):
     training job.
     """
 
-    enable_infra_check: bool | None = Field(
+    enable_infra_check: StrictBool | None = Field(
         None, alias="enableInfraCheck", description="Enables an infrastructure health check."
     )
 
@@ -944,7 +944,7 @@ class InfraCheckConfig(ApiModel):
 class SessionChainingConfig(ApiModel):
     """Contains information about attribute-based access control (ABAC) for the training job."""
 
-    enable_session_tag_chaining: bool | None = Field(
+    enable_session_tag_chaining: StrictBool | None = Field(
         None,
         alias="enableSessionTagChaining",
         description=(
@@ -973,7 +973,7 @@ class ServerlessJobConfig(ApiModel):
         alias="baseModelArn",
         description=("The base model Amazon Resource Name (ARN) in SageMaker Public Hub ."),
     )
-    accept_eula: bool | None = Field(
+    accept_eula: StrictBool | None = Field(
         None,
         alias="acceptEula",
         description=("Specifies agreement to the model end-user license agreement (EULA)."),
@@ -1160,10 +1160,10 @@ class CreateTrainingJobRequest(ApiModel):
     tags: (
         Annotated[list[Tag], ListMapKey("key"), unique_items("key"), Field(max_length=50)] | None
     ) = Field(None, alias="tags", description="An array of key-value pairs.")
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None, alias="enableNetworkIsolation", description="Isolates the training container."
     )
-    enable_inter_container_traffic_encryption: bool | None = Field(
+    enable_inter_container_traffic_encryption: StrictBool | None = Field(
         None,
         alias="enableInterContainerTrafficEncryption",
         description=(
@@ -1171,7 +1171,7 @@ class CreateTrainingJobRequest(ApiModel):
             "in distributed training, choose True ."
         ),
     )
-    enable_managed_spot_training: bool | None = Field(
+    enable_managed_spot_training: StrictBool | None = Field(
         None,
         alias="enableManagedSpotTraining",
         description="To train models using managed spot training, choose True .",
@@ -1831,10 +1831,10 @@ class HyperParameterTrainingJobDefinition(ApiModel):
         alias="stoppingCondition",
         description=("Specifies a limit to how long a model hyperparameter training job can run."),
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None, alias="enableNetworkIsolation", description="Isolates the training container."
     )
-    enable_inter_container_traffic_encryption: bool | None = Field(
+    enable_inter_container_traffic_encryption: StrictBool | None = Field(
         None,
         alias="enableInterContainerTrafficEncryption",
         description=(
@@ -1842,7 +1842,7 @@ class HyperParameterTrainingJobDefinition(ApiModel):
             "in distributed training, choose True ."
         ),
     )
-    enable_managed_spot_training: bool | None = Field(
+    enable_managed_spot_training: StrictBool | None = Field(
         None,
         alias="enableManagedSpotTraining",
         description=(
@@ -2152,7 +2152,7 @@ class BatchDataCaptureConfig(ApiModel):
             ),
         )
     )
-    generate_inference_id: bool | None = Field(
+    generate_inference_id: StrictBool | None = Field(
         None,
         alias="generateInferenceId",
         description=("Flag that indicates whether to append inference id to the output."),
@@ -2533,7 +2533,7 @@ class ProcessingInput(ApiModel):
     input_name: Annotated[str, Field(max_length=4096)] = Field(
         alias="inputName", description="The name for the processing job input."
     )
-    app_managed: bool | None = Field(
+    app_managed: StrictBool | None = Field(
         None,
         alias="appManaged",
         description=(
@@ -2610,7 +2610,7 @@ class ProcessingOutput(ApiModel):
         alias="featureStoreOutput",
         description=("Configuration for processing job outputs in Amazon SageMaker Feature Store."),
     )
-    app_managed: bool | None = Field(
+    app_managed: StrictBool | None = Field(
         None,
         alias="appManaged",
         description=(
@@ -2771,12 +2771,12 @@ class NetworkConfig(ApiModel):
     to use for...
     """
 
-    enable_inter_container_traffic_encryption: bool | None = Field(
+    enable_inter_container_traffic_encryption: StrictBool | None = Field(
         None,
         alias="enableInterContainerTrafficEncryption",
         description=("Whether to encrypt all communications between distributed processing jobs."),
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None,
         alias="enableNetworkIsolation",
         description=(
@@ -3215,7 +3215,7 @@ class CreateModelRequest(ApiModel):
             "A VpcConfig object that specifies the VPC that you want your model to connect to."
         ),
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None, alias="enableNetworkIsolation", description="Isolates the model container."
     )
 
@@ -3512,7 +3512,7 @@ class ProductionVariant(ApiModel):
             "to pass health check by SageMaker Hosting."
         ),
     )
-    enable_ssm_access: bool | None = Field(
+    enable_ssm_access: StrictBool | None = Field(
         None,
         alias="enableSSMAccess",
         description=(
@@ -3631,7 +3631,7 @@ class CaptureContentTypeHeader(ApiModel):
 class DataCaptureConfig(ApiModel):
     """Configuration to control how SageMaker AI captures inference data."""
 
-    enable_capture: bool | None = Field(
+    enable_capture: StrictBool | None = Field(
         None,
         alias="enableCapture",
         description=("Whether data capture should be enabled or disabled (defaults to enabled)."),
@@ -3945,7 +3945,7 @@ class ClarifyShapConfig(ApiModel):
         alias="numberOfSamples",
         description=("The number of samples to be used for analysis by the Kernal SHAP algorithm."),
     )
-    use_logit: bool | None = Field(
+    use_logit: StrictBool | None = Field(
         None,
         alias="useLogit",
         description=(
@@ -4008,12 +4008,12 @@ class ExplainerConfig(ApiModel):
 class MetricsConfig(ApiModel):
     """The configuration parameters for utilization metrics."""
 
-    enable_enhanced_metrics: bool | None = Field(
+    enable_enhanced_metrics: StrictBool | None = Field(
         None,
         alias="enableEnhancedMetrics",
         description=("Specifies whether to enable enhanced metrics for the endpoint."),
     )
-    enable_detailed_observability: bool | None = Field(
+    enable_detailed_observability: StrictBool | None = Field(
         None,
         alias="enableDetailedObservability",
         description=("Indicates whether detailed observability is enabled for the endpoint."),
@@ -4121,7 +4121,7 @@ class CreateEndpointConfigRequest(ApiModel):
             "access to."
         ),
     )
-    enable_network_isolation: bool | None = Field(
+    enable_network_isolation: StrictBool | None = Field(
         None,
         alias="enableNetworkIsolation",
         description=("Sets whether all model containers deployed to the endpoint are isolated."),

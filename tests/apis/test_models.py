@@ -13,6 +13,7 @@ from apis.batch_transform_job import BatchTransformJob
 from apis.hosting_deployment import HostingDeployment
 from apis.kinds import ALL_KINDS
 from apis.training_job import TrainingJob
+from tests.apis.malformed import MALFORMED, Mutation
 from tests.apis.samples import (
     PROJECT_SAMPLES,
     RESOURCE_MODELS,
@@ -133,3 +134,14 @@ def test_a_misspelling_that_contradicts_the_right_field_is_refused() -> None:
     document["spec"]["dataProcessing"]["joinSource"] = "None"
     with pytest.raises(ValidationError, match="join_source"):
         BatchTransformJob.model_validate(document)
+
+
+@pytest.mark.parametrize(("sample", "mutate", "field"), MALFORMED)
+def test_pydantic_refuses_what_the_apiserver_refuses(
+    sample: str, mutate: Mutation, field: str
+) -> None:
+    """The operator's models and the CRDs agree on every malformed case."""
+    document = copy.deepcopy(load(PROJECT_SAMPLES / f"{sample}.yaml"))
+    mutate(document["spec"])
+    with pytest.raises(ValidationError):
+        RESOURCE_MODELS[document["kind"]].model_validate(document)
