@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from apis.charts import charts
-from apis.install import DEPLOYMENT, NAMESPACE, SERVICE_ACCOUNT
+from apis.install import (
+    DEPLOYMENT,
+    LEADER_ELECTION_ROLE,
+    MANAGER_ROLE,
+    METRICS_SERVICE,
+    NAMESPACE,
+    SERVICE_ACCOUNT,
+)
 from apis.manifests import HELM, PLACEHOLDER_NAMESPACE, RELEASE
 from local_cluster import ControlPlane
 from tests.apis.tools import fresh_namespace, helm, kubectl
@@ -83,15 +90,27 @@ async def test_installer_chart_renders_the_overridden_values(control_plane: Cont
     assert "--leader-elect\n" not in rendered.stdout
 
 
-async def test_installer_yaml_applies(control_plane: ControlPlane) -> None:
-    installer = RELEASE / "installer.yaml"
-    (await kubectl(control_plane, "apply", "-f", str(installer))).check()
-    deployment = await kubectl(control_plane, "get", "-n", NAMESPACE, "deployment", DEPLOYMENT)
-    deployment.check()
-    account = await kubectl(
-        control_plane, "get", "-n", NAMESPACE, "serviceaccount", SERVICE_ACCOUNT
+async def test_installer_yaml_applies_with_the_contract_names(control_plane: ControlPlane) -> None:
+    (await kubectl(control_plane, "apply", "-f", str(RELEASE / "installer.yaml"))).check()
+    for kind, name in [
+        ("deployment", DEPLOYMENT),
+        ("serviceaccount", SERVICE_ACCOUNT),
+        ("service", METRICS_SERVICE),
+        ("role", LEADER_ELECTION_ROLE),
+    ]:
+        (await kubectl(control_plane, "get", "-n", NAMESPACE, kind, name)).check()
+    (await kubectl(control_plane, "get", "clusterrole", MANAGER_ROLE)).check()
+    annotation = await kubectl(
+        control_plane,
+        "get",
+        "-n",
+        NAMESPACE,
+        "serviceaccount",
+        SERVICE_ACCOUNT,
+        "-o",
+        "jsonpath={.metadata.annotations.eks\\.amazonaws\\.com/role-arn}",
     )
-    account.check()
+    assert annotation.check().stdout.startswith("arn:aws:iam::")
 
 
 async def test_namespaced_release_applies_once_namespace_is_substituted(
@@ -146,3 +165,13 @@ async def test_manager_may_do_what_it_needs(control_plane: ControlPlane) -> None
     assert lease.stdout.strip() == "yes"
     secrets = await kubectl(control_plane, "auth", "can-i", "get", "secrets", "--as", account, "-A")
     assert secrets.stdout.strip() == "no"
+
+
+def test_install_names_are_the_product_contracts() -> None:
+    """Renaming any of these breaks every existing install and IAM trust policy."""
+    assert NAMESPACE == "sagemaker-k8s-operator-system"
+    assert SERVICE_ACCOUNT == "sagemaker-k8s-operator-default"
+    assert DEPLOYMENT == "sagemaker-k8s-operator-controller-manager"
+    assert METRICS_SERVICE == "sagemaker-k8s-operator-controller-manager-metrics-service"
+    assert MANAGER_ROLE == "sagemaker-k8s-operator-manager-role"
+    assert LEADER_ELECTION_ROLE == "sagemaker-k8s-operator-leader-election-role"
