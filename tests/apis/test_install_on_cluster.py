@@ -165,13 +165,3 @@ async def test_manager_may_do_what_it_needs(control_plane: ControlPlane) -> None
     assert lease.stdout.strip() == "yes"
     secrets = await kubectl(control_plane, "auth", "can-i", "get", "secrets", "--as", account, "-A")
     assert secrets.stdout.strip() == "no"
-
-
-def test_install_names_are_the_product_contracts() -> None:
-    """Renaming any of these breaks every existing install and IAM trust policy."""
-    assert NAMESPACE == "sagemaker-k8s-operator-system"
-    assert SERVICE_ACCOUNT == "sagemaker-k8s-operator-default"
-    assert DEPLOYMENT == "sagemaker-k8s-operator-controller-manager"
-    assert METRICS_SERVICE == "sagemaker-k8s-operator-controller-manager-metrics-service"
-    assert MANAGER_ROLE == "sagemaker-k8s-operator-manager-role"
-    assert LEADER_ELECTION_ROLE == "sagemaker-k8s-operator-leader-election-role"

@@ -6,6 +6,14 @@ import json
 
 import yaml
 
+from apis.install import (
+    DEPLOYMENT,
+    LEADER_ELECTION_ROLE,
+    MANAGER_ROLE,
+    METRICS_SERVICE,
+    NAMESPACE,
+    SERVICE_ACCOUNT,
+)
 from apis.manifests import ROOT, expected_files
 
 
@@ -31,3 +39,13 @@ def test_every_crd_fits_client_side_kubectl_apply() -> None:
     for path in (ROOT / "config" / "crd" / "bases").glob("*.yaml"):
         as_json = json.dumps(yaml.safe_load(path.read_text()), separators=(",", ":"))
         assert len(as_json) < 256 * 1024, path.name
+
+
+def test_install_names_are_the_product_contracts() -> None:
+    """Renaming any of these breaks every existing install and IAM trust policy."""
+    assert NAMESPACE == "sagemaker-k8s-operator-system"
+    assert SERVICE_ACCOUNT == "sagemaker-k8s-operator-default"
+    assert DEPLOYMENT == "sagemaker-k8s-operator-controller-manager"
+    assert METRICS_SERVICE == "sagemaker-k8s-operator-controller-manager-metrics-service"
+    assert MANAGER_ROLE == "sagemaker-k8s-operator-manager-role"
+    assert LEADER_ELECTION_ROLE == "sagemaker-k8s-operator-leader-election-role"
