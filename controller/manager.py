@@ -26,6 +26,7 @@ from controller.informer import WatchSettings
 from controller.leader_election import LeaderElectionConfig, LeaderElector, LeadershipLost
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
+from controller.rate_limiter import BackoffSettings, default_controller_rate_limiter
 
 EXIT_OK = 0
 EXIT_LEADERSHIP_LOST = 1
@@ -52,6 +53,9 @@ class Manager:
                 metrics=self.metrics,
                 namespaces=options.namespaces,
                 watch_settings=watch_settings,
+                rate_limiter=default_controller_rate_limiter(
+                    BackoffSettings(cap_seconds=options.max_retry_backoff_seconds)
+                ),
             )
             for registration in registrations
         ]

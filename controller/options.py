@@ -43,6 +43,9 @@ class ManagerOptions:
     default_sagemaker_requests_per_second: float = 10.0
     sagemaker_requests_per_second_per_region: Mapping[str, float] = field(default_factory=dict)
     graceful_shutdown_timeout_seconds: float = 30.0
+    # client-go caps a failing key's backoff at 1000 s; a SageMaker hiccup should not park a
+    # job for a quarter of an hour, so the cap here is five minutes.
+    max_retry_backoff_seconds: float = 300.0
     kubeconfig: str | None = None
     log_level: str = "info"
     log_format: LogFormat = "json"
@@ -159,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long in-flight reconciles may run after SIGTERM",
     )
+    add(
+        "--max-retry-backoff",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="longest wait before a failing object is retried (exponential backoff cap)",
+    )
     add("--kubeconfig", default=None, help="kubeconfig path (default: in-cluster or $KUBECONFIG)")
     add("--log-level", choices=LEVELS, default="info")
     add("--log-format", choices=("json", "console"), default="json")
@@ -218,6 +228,7 @@ def parse_options(
         default_sagemaker_requests_per_second=default_qps,
         sagemaker_requests_per_second_per_region=budgets,
         graceful_shutdown_timeout_seconds=args.graceful_shutdown_timeout,
+        max_retry_backoff_seconds=args.max_retry_backoff,
         kubeconfig=args.kubeconfig,
         log_level=args.log_level,
         log_format=args.log_format,

@@ -153,11 +153,16 @@ class JobReconciler:
         except ValidationError as error:
             return await self._fail(obj, status, None, "InvalidSpec", _first_error(error))
         ctx = JobContext(obj, spec, self._sagemaker_name(obj, spec, status), self.job, self.runtime)
+        describe: dict[str, Any] | None
         try:
             if mirror:
                 describe = await self._describe(ctx)
             else:
                 describe = await self._find_or_create(ctx, status)
+            # Children first: once the terminal status is written this job is never
+            # looked at again, so a child missed now would be missed for good.
+            if self.job.sync_children is not None and describe is not None:
+                await self.job.sync_children(ctx, describe)
         except NotOwned as refusal:
             return await self._fail(obj, status, ctx.sagemaker_name, "NotOwned", str(refusal))
         except SageMakerError as error:
@@ -166,13 +171,22 @@ class JobReconciler:
             await self._unsynced(obj, status, ctx.sagemaker_name, error)
             return Result.requeue_with_backoff()
 
-        primary = str(describe[self.job.describe_status_key])
-        desired = self.job.status_from_describe(describe, ctx.region).model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        )
+        if describe is None:
+            # Just created: SageMaker starts every job InProgress. The next poll brings the
+            # details; describing now would only add a call that can fail.
+            primary = "InProgress"
+            desired = {
+                **{k: v for k, v in status.items() if k != "conditions"},
+                self.job.status_field: primary,
+                self.job.status_name_field: ctx.sagemaker_name,
+            }
+            desired.pop("additional", None)
+        else:
+            primary = str(describe[self.job.describe_status_key])
+            desired = self.job.status_from_describe(describe, ctx.region).model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
         await self._write_status(obj, status, desired, primary, _ok_conditions(primary))
-        if self.job.sync_children is not None:
-            await self.job.sync_children(ctx, describe)
         if primary in TERMINAL:
             return Result.done()
         return Result.after(self._poll_delay())
@@ -207,7 +221,10 @@ class JobReconciler:
             self.job.describe_operation, {self.job.name_param: ctx.sagemaker_name}
         )
 
-    async def _find_or_create(self, ctx: JobContext, status: Mapping[str, Any]) -> dict[str, Any]:
+    async def _find_or_create(
+        self, ctx: JobContext, status: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The job's Describe* answer, or None when this call has just created it."""
         # A real SageMaker status in our status means we created or verified this job.
         if status.get(self.job.status_field) not in (None, SYNCHRONIZING):
             try:
@@ -229,7 +246,7 @@ class JobReconciler:
             describe = await self._describe(ctx)
             await self._check_owner(ctx, describe)
             return describe
-        return await self._describe(ctx)
+        return None
 
     async def _check_owner(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
         uid = metadata(ctx.obj)["uid"]

@@ -52,7 +52,11 @@ class EmulatorServer:
 
     async def start(self) -> None:
         # No access log: it costs more than a DescribeTrainingJob itself.
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        # In-flight requests get a moment to finish on stop, not aiohttp's default minute:
+        # an injected latency fault can hold a request far longer than a test should wait.
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._requested_port)
         await site.start()

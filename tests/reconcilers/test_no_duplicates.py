@@ -1,0 +1,162 @@
+"""Never two SageMaker jobs for one resource, whatever dies when; never someone else's job."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any
+
+from local_cluster import ControlPlane
+from sagemaker_emulator.testing import RunningEmulator
+from tests.reconcilers.harness import Kube, running_operator, sample, status_of
+
+
+async def training_jobs_named(emulator: RunningEmulator, prefix: str) -> list[str]:
+    async with emulator.client("sagemaker") as sagemaker:
+        listed = await sagemaker.list_training_jobs(NameContains=prefix, MaxResults=100)
+    return [job["TrainingJobName"] for job in listed["TrainingJobSummaries"]]
+
+
+async def operator_process(
+    plane: ControlPlane, emulator: RunningEmulator, namespace: str
+) -> asyncio.subprocess.Process:
+    """The real `sagemaker-operator` command, as a pod would run it."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "controller",
+        "--kubeconfig", str(plane.kubeconfig),
+        "--sagemaker-endpoint", emulator.url,
+        "--namespace", namespace,
+        "--metrics-bind-address", "0",
+        "--health-probe-bind-address", "0",
+        "--job-poll-interval", "0.3",
+        "--log-level", "warning",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def test_operator_killed_between_create_and_status_write(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    # The emulator holds the create for a while before it handles it (and handles it even
+    # when the caller has gone), so the operator can be killed with its create in flight.
+    emulator.control.inject("latency", operation="CreateTrainingJob", latency=2.5, times=1)
+    await kube.create(sample("TrainingJob", "crashy"))
+    first = await operator_process(sagemaker_crds, emulator, kube.namespace)
+    try:
+        # The finalizer is written just before the create call is sent.
+        await kube.wait_for(
+            "TrainingJob",
+            "crashy",
+            lambda o: (
+                "sagemaker-operator-finalizer"
+                in ((o or {}).get("metadata") or {}).get("finalizers", [])
+            ),
+            seconds=60,
+            what="finalizer",
+        )
+        await asyncio.sleep(0.5)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    async with asyncio.timeout(30):
+        while emulator.control.requests.count(operation="CreateTrainingJob") == 0:
+            await asyncio.sleep(0.05)
+    before = await kube.get("TrainingJob", "crashy")
+    assert before is not None
+    assert status_of("trainingJobStatus")(before) is None, "status was written before the kill"
+
+    second = await operator_process(sagemaker_crds, emulator, kube.namespace)
+    try:
+        done = await kube.wait_for(
+            "TrainingJob",
+            "crashy",
+            lambda o: status_of("trainingJobStatus")(o) == "Completed",
+            seconds=60,
+            what="Completed after restart",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await second.wait()
+    assert done is not None
+    assert await training_jobs_named(emulator, "crashy-") == [
+        done["status"]["sageMakerTrainingJobName"]
+    ]
+
+
+async def test_create_whose_response_is_lost(kube: Kube, emulator: RunningEmulator) -> None:
+    emulator.control.inject("drop_response", operation="CreateTrainingJob", times=1)
+    await kube.create(sample("TrainingJob", "lost"))
+    async with running_operator(kube.objects.api_client, emulator.url):
+        done = await kube.wait_for(
+            "TrainingJob",
+            "lost",
+            lambda o: status_of("trainingJobStatus")(o) == "Completed",
+        )
+    assert done is not None
+    assert emulator.control.requests.count(operation="CreateTrainingJob") == 2
+    assert await training_jobs_named(emulator, "lost-") == [
+        done["status"]["sageMakerTrainingJobName"]
+    ]
+    synced = {c["type"]: c for c in done["status"]["conditions"]}["Synced"]
+    assert synced["status"] == "True"
+
+
+async def _foreign_job(emulator: RunningEmulator, name: str, body: dict[str, Any]) -> None:
+    spec = body["spec"]
+    async with emulator.client("sagemaker") as sagemaker:
+        await sagemaker.create_training_job(
+            TrainingJobName=name,
+            RoleArn=spec["roleArn"],
+            AlgorithmSpecification={
+                "TrainingImage": spec["algorithmSpecification"]["trainingImage"],
+                "TrainingInputMode": "File",
+            },
+            OutputDataConfig={"S3OutputPath": spec["outputDataConfig"]["s3OutputPath"]},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1,
+                            "VolumeSizeInGB": 5},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            Tags=[{"Key": "team", "Value": "someone-else"}],
+        )  # fmt: skip
+
+
+async def test_foreign_job_is_not_taken_over(kube: Kube, emulator: RunningEmulator) -> None:
+    body = sample("TrainingJob", "intruder", trainingJobName="someone-elses-job")
+    await _foreign_job(emulator, "someone-elses-job", body)
+    await kube.create(body)
+    async with running_operator(kube.objects.api_client, emulator.url):
+        refused = await kube.wait_for(
+            "TrainingJob",
+            "intruder",
+            lambda o: status_of("trainingJobStatus")(o) == "Failed",
+        )
+        assert refused is not None
+        assert "sagemaker.aws.amazon.com/adopt=true" in refused["status"]["additional"]
+        # Deleting the refused resource must leave the foreign job running.
+        await kube.delete("TrainingJob", "intruder")
+        await kube.wait_for("TrainingJob", "intruder", lambda o: o is None, what="deletion")
+    assert emulator.control.requests.count(operation="StopTrainingJob") == 0
+    warnings = [e.reason for e in await kube.events("intruder") if e.type == "Warning"]
+    assert "Failed" in warnings
+
+
+async def test_foreign_job_is_adopted_when_annotated(kube: Kube, emulator: RunningEmulator) -> None:
+    body = sample("TrainingJob", "adopter", trainingJobName="legacy-job")
+    body["metadata"]["annotations"] = {"sagemaker.aws.amazon.com/adopt": "true"}
+    await _foreign_job(emulator, "legacy-job", body)
+    await kube.create(body)
+    async with running_operator(kube.objects.api_client, emulator.url):
+        adopted = await kube.wait_for(
+            "TrainingJob",
+            "adopter",
+            lambda o: status_of("trainingJobStatus")(o) == "Completed",
+        )
+    assert adopted is not None
+    assert adopted["status"]["sageMakerTrainingJobName"] == "legacy-job"
+    assert await training_jobs_named(emulator, "legacy-job") == ["legacy-job"]
