@@ -37,6 +37,10 @@ cluster: setup
 manifests: $(STAMP)
 	$(PY) -m apis.manifests
 
+## demo: the local stack (kube-apiserver, SageMaker emulator, operator) with the samples
+demo: setup
+	$(PY) -m local_stack
+
 ## bench: every benchmark in benchmarks/, each printing its figures
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

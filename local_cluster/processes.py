@@ -8,7 +8,7 @@ import ctypes
 import os
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -30,7 +30,9 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-async def spawn(argv: Sequence[str], log_file: Path) -> asyncio.subprocess.Process:
+async def spawn(
+    argv: Sequence[str], log_file: Path, env: Mapping[str, str] | None = None
+) -> asyncio.subprocess.Process:
     """Start a server whose output goes to ``log_file`` and which dies with this process.
 
     It gets its own session so that a Ctrl-C at the terminal reaches only us, and we stop
@@ -44,6 +46,7 @@ async def spawn(argv: Sequence[str], log_file: Path) -> asyncio.subprocess.Proce
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            env={**os.environ, **env} if env else None,
         )
 
 

@@ -1,0 +1,1 @@
+"""The whole local stack (control plane, emulator, operator) for the demo."""
