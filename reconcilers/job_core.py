@@ -363,13 +363,15 @@ class JobReconciler:
         after = (desired.get(self.job.status_field), desired.get("secondaryStatus"))
         if before == after and current.get("additional") == desired.get("additional"):
             return
+        if after[0] == SYNCHRONIZING:
+            return  # no answer from SageMaker yet: the error's own Event says why
         name = desired.get(self.job.status_name_field) or ""
         shown = f"{after[0]} ({after[1]})" if after[1] else str(after[0])
         message = f"SageMaker {self.job.kind.kind} {name} is {shown}"
         if desired.get("additional"):
             message += f": {desired['additional']}"
-        warning = primary == "Failed" or after[0] == SYNCHRONIZING
-        await self.writer.event(obj, "Warning" if warning else "Normal", str(after[0]), message)
+        kind = "Warning" if primary == "Failed" else "Normal"
+        await self.writer.event(obj, kind, str(after[0]), message)
 
     async def _fail(
         self,
@@ -423,6 +425,9 @@ class JobReconciler:
         await self._write_status(
             obj, status, desired, primary, [("Synced", FALSE, _reason(error.code), message), *kept]
         )
+        if not same:
+            # One Event when an error starts (or changes), not one per retry of it.
+            await self.writer.event(obj, "Warning", _reason(error.code), message)
 
 
 def _ok_conditions(primary: str) -> list[tuple[str, str, str, str]]:

@@ -106,6 +106,10 @@ async def test_create_whose_response_is_lost(kube: Kube, emulator: RunningEmulat
     ]
     synced = {c["type"]: c for c in done["status"]["conditions"]}["Synced"]
     assert synced["status"] == "True"
+    # The lost answer was a transient error: reported once as an Event, never as Failed.
+    warnings = [e for e in await kube.events("lost") if e.type == "Warning"]
+    assert len(warnings) == 1, [(e.reason, e.message) for e in warnings]
+    assert "Connection" in warnings[0].reason
 
 
 async def _foreign_job(emulator: RunningEmulator, name: str, body: dict[str, Any]) -> None:
