@@ -1,0 +1,102 @@
+"""Calls through the shared clients against the emulator: reuse, errors, metrics, endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from prometheus_client import CollectorRegistry
+
+from sagemaker_client.budget import RequestBudget
+from sagemaker_client.clients import ENDPOINT_ENV, SageMakerClients, resolve_endpoint
+from sagemaker_client.errors import SageMakerError
+from sagemaker_client.metrics import SageMakerMetrics
+from sagemaker_emulator.testing import RunningEmulator, running_emulator
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def emulator() -> AsyncIterator[RunningEmulator]:
+    async with running_emulator(manual_clock=True) as emu:
+        yield emu
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def clients(
+    emulator: RunningEmulator,
+) -> AsyncIterator[tuple[SageMakerClients, CollectorRegistry]]:
+    registry = CollectorRegistry()
+    made = SageMakerClients(
+        RequestBudget(100.0), SageMakerMetrics(registry), default_endpoint=emulator.url
+    )
+    yield made, registry
+    await made.aclose()
+
+
+def sample_value(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    value = registry.get_sample_value(name, labels)
+    return 0.0 if value is None else value
+
+
+async def test_a_not_found_job_is_a_terminal_not_found_error(
+    clients: tuple[SageMakerClients, CollectorRegistry],
+) -> None:
+    sagemaker, registry = clients
+    with pytest.raises(SageMakerError) as caught:
+        await sagemaker.call("DescribeTrainingJob", "us-east-1", {"TrainingJobName": "nope"})
+    assert caught.value.terminal
+    assert caught.value.is_not_found
+    assert sample_value(
+        registry, "sagemaker_api_requests_total",
+        operation="DescribeTrainingJob", outcome="terminal_error",
+    ) == 1  # fmt: skip
+
+
+async def test_throttling_is_one_transient_request_and_success_is_counted(
+    clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
+) -> None:
+    sagemaker, registry = clients
+    emulator.control.inject("throttle", operation="ListTrainingJobs", times=1)
+    with pytest.raises(SageMakerError) as caught:
+        await sagemaker.call("ListTrainingJobs", "us-east-1", {})
+    assert caught.value.transient
+    # botocore's retries are off: the throttled call reached the emulator exactly once.
+    assert emulator.control.requests.count(operation="ListTrainingJobs") == 1
+    listed = await sagemaker.call("ListTrainingJobs", "us-east-1", {})
+    assert listed == {"TrainingJobSummaries": []}
+    for outcome, expected in (("transient_error", 1), ("success", 1)):
+        assert sample_value(
+            registry, "sagemaker_api_requests_total",
+            operation="ListTrainingJobs", outcome=outcome,
+        ) == expected  # fmt: skip
+    assert (
+        sample_value(
+            registry, "sagemaker_api_request_duration_seconds_count", operation="ListTrainingJobs"
+        )
+        == 2
+    )
+
+
+async def test_one_client_per_service_region_and_endpoint(
+    clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
+) -> None:
+    sagemaker, _ = clients
+    first = await sagemaker.client("sagemaker", "us-east-1", emulator.url)
+    assert await sagemaker.client("sagemaker", "us-east-1", emulator.url) is first
+    assert await sagemaker.client("sagemaker", "eu-west-1", emulator.url) is not first
+    assert await sagemaker.client("logs", "us-east-1", emulator.url) is not first
+
+
+def test_endpoint_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENDPOINT_ENV, "http://from-env")
+    assert resolve_endpoint("http://resource", "http://flag") == "http://resource"
+    assert resolve_endpoint(None, "http://flag") == "http://flag"
+    assert resolve_endpoint(None, None) == "http://from-env"
+    monkeypatch.delenv(ENDPOINT_ENV)
+    assert resolve_endpoint(None, None) is None

@@ -1,0 +1,90 @@
+"""Terminal or transient: what the queue retries and what marks a resource Failed."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+
+from sagemaker_client.errors import SageMakerError, classify
+
+
+def client_error(code: str, message: str = "no", status: int = 400) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "CreateTrainingJob",
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["ValidationException", "ResourceLimitExceeded", "AccessDeniedException", "ResourceInUse"],
+)
+def test_rejections_are_terminal(code: str) -> None:
+    error = classify("CreateTrainingJob", client_error(code, "bad role"))
+    assert error.terminal
+    assert (error.code, error.message, error.http_status) == (code, "bad role", 400)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ThrottlingException", 400), ("InternalFailure", 500), ("ServiceUnavailable", 503),
+     ("SomethingNew", 502)],
+)  # fmt: skip
+def test_throttling_and_server_errors_are_transient(code: str, status: int) -> None:
+    assert classify("DescribeTrainingJob", client_error(code, status=status)).transient
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        EndpointConnectionError(endpoint_url="http://x"),
+        ReadTimeoutError(endpoint_url="http://x"),
+        ConnectTimeoutError(endpoint_url="http://x"),
+        aiohttp.ClientConnectionError("reset"),
+        TimeoutError(),
+        NoCredentialsError(),
+    ],
+)
+def test_network_failures_and_missing_credentials_are_transient(raised: Exception) -> None:
+    error = classify("DescribeTrainingJob", raised)
+    assert error.transient
+    assert error.message
+
+
+def test_a_request_botocore_refuses_is_terminal() -> None:
+    error = classify("CreateTrainingJob", ParamValidationError(report="Missing RoleArn"))
+    assert error.terminal
+    assert "RoleArn" in error.message
+
+
+def test_a_bug_is_not_swallowed() -> None:
+    with pytest.raises(KeyError):
+        classify("DescribeTrainingJob", KeyError("oops"))
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "not_found", "exists"),
+    [
+        ("ValidationException", "Requested resource not found.", True, False),
+        ("ResourceNotFound", "Amazon SageMaker can't find a tuning job", True, False),
+        ("ValidationException", "Could not find requested job with name x", True, False),
+        ("ResourceInUse", "Training job names must be unique", False, True),
+        ("ValidationException", "1 validation error detected", False, False),
+    ],
+)
+def test_not_found_and_already_exists(
+    code: str, message: str, not_found: bool, exists: bool
+) -> None:
+    error = SageMakerError("X", code, message, terminal=True)
+    assert (error.is_not_found, error.is_already_exists) == (not_found, exists)
