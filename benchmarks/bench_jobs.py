@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,7 +28,9 @@ import yaml
 from kubernetes_asyncio import client, config
 
 from local_cluster import ControlPlane
-from local_cluster.processes import log_tail, spawn, terminate
+from local_cluster.audit import status_writes
+from local_cluster.processes import terminate
+from local_stack.processes import start_emulator, start_operator
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP, VERSION, PLURAL = "sagemaker.aws.amazon.com", "v1", "trainingjobs"
@@ -46,33 +46,6 @@ def proc_figures(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return peak_kib / 1024, cpu
-
-
-def status_writes(audit_log: Path) -> int:
-    count = 0
-    for line in audit_log.read_text().splitlines():
-        entry = json.loads(line)
-        ref = entry.get("objectRef") or {}
-        if (
-            ref.get("resource") == PLURAL
-            and ref.get("subresource") == "status"
-            and entry.get("verb") in ("patch", "update")
-        ):
-            count += 1
-    return count
-
-
-async def start_emulator(folder: Path, time_scale: float) -> tuple[Any, str]:
-    log = folder / "emulator.log"
-    proc = await spawn(
-        [sys.executable, "-m", "sagemaker_emulator", "--time-scale", str(time_scale)], log
-    )
-    async with asyncio.timeout(30):
-        while "listening on " not in (text := log.read_text(errors="replace")):
-            if proc.returncode is not None:
-                raise RuntimeError(log_tail(log))
-            await asyncio.sleep(0.1)
-    return proc, text.split("listening on ", 1)[1].split()[0]
 
 
 async def count_statuses(objects: Any) -> dict[str, int]:
@@ -99,22 +72,18 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, float]:
             await extensions.create_custom_resource_definition(crd)
             await client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
             await asyncio.sleep(2)  # let the CRD become Established and discoverable
-            emulator, url = await start_emulator(folder, args.time_scale)
-            operator = await spawn(
-                [
-                    sys.executable, "-m", "controller",
-                    "--kubeconfig", str(plane.kubeconfig),
-                    "--sagemaker-endpoint", url,
-                    "--namespace", NAMESPACE,
-                    "--metrics-bind-address", "0",
-                    "--health-probe-bind-address", "0",
-                    "--job-poll-interval", str(args.poll_interval),
-                    "--max-concurrent-reconciles", str(args.concurrency),
-                    "--sagemaker-request-budget", str(args.budget),
-                    "--log-level", "warning",
-                ],
+            emulator, url = await start_emulator(folder / "emulator.log", args.time_scale)
+            operator = await start_operator(
+                plane.kubeconfig,
+                url,
                 folder / "operator.log",
-                env={"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"},
+                "--namespace", NAMESPACE,
+                "--metrics-bind-address", "0",
+                "--health-probe-bind-address", "0",
+                "--job-poll-interval", str(args.poll_interval),
+                "--max-concurrent-reconciles", str(args.concurrency),
+                "--sagemaker-request-budget", str(args.budget),
+                "--log-level", "warning",
             )  # fmt: skip
             objects = client.CustomObjectsApi(api)
             await asyncio.sleep(2)  # the operator's informers list and sync
@@ -152,7 +121,7 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, float]:
                 requests = await response.json()
             await terminate(operator)
             await terminate(emulator)
-            writes = status_writes(plane.audit_log)
+            writes = status_writes(plane.audit_log, PLURAL)
     return {
         "size": size,
         "create_seconds": created,

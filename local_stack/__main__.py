@@ -22,7 +22,8 @@ import yaml
 
 from local_cluster import ControlPlane
 from local_cluster.build import say
-from local_cluster.processes import free_port, log_tail, spawn, terminate
+from local_cluster.processes import free_port, terminate
+from local_stack.processes import start_emulator, start_operator
 from sagemaker_emulator.testing import make_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,6 @@ STATUS_FIELDS = {
     "ProcessingJob": "processingJobStatus",
 }
 FINISHED = {"Completed", "Failed", "Stopped"}
-DEMO_ENV = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"}
 
 
 async def _run(argv: list[str], *, check: bool = True, stdin: str | None = None) -> str:
@@ -79,18 +79,14 @@ class Stack:
         say(f"SageMaker emulator at {self.emulator_url} (time x{self.time_scale:g})")
         await _run(self.kubectl("apply", "-f", str(CRDS)))
         await _run(self.kubectl("wait", "--for=condition=Established", "crd", "--all"))
-        self._operator = await spawn(
-            [
-                sys.executable, "-m", "controller",
-                "--kubeconfig", str(self.plane.kubeconfig),
-                "--sagemaker-endpoint", self.emulator_url,
-                "--job-poll-interval", str(self.poll_interval),
-                "--metrics-bind-address", f"127.0.0.1:{self.metrics_port}",
-                "--health-probe-bind-address", f"127.0.0.1:{self.health_port}",
-                "--log-format", "console",
-            ],
+        self._operator = await start_operator(
+            self.plane.kubeconfig,
+            self.emulator_url,
             self.folder / "operator.log",
-            env=DEMO_ENV,
+            "--job-poll-interval", str(self.poll_interval),
+            "--metrics-bind-address", f"127.0.0.1:{self.metrics_port}",
+            "--health-probe-bind-address", f"127.0.0.1:{self.health_port}",
+            "--log-format", "console",
         )  # fmt: skip
         say(
             f"operator running: metrics http://127.0.0.1:{self.metrics_port}/metrics, "
@@ -98,16 +94,9 @@ class Stack:
         )
 
     async def _start_emulator(self) -> None:
-        log = self.folder / "emulator.log"
-        self._emulator = await spawn(
-            [sys.executable, "-m", "sagemaker_emulator", "--time-scale", str(self.time_scale)], log
+        self._emulator, self.emulator_url = await start_emulator(
+            self.folder / "emulator.log", self.time_scale
         )
-        async with asyncio.timeout(30):
-            while "listening on " not in (text := log.read_text(errors="replace")):
-                if self._emulator.returncode is not None:
-                    raise RuntimeError(f"the emulator exited:\n{log_tail(log)}")
-                await asyncio.sleep(0.1)
-        self.emulator_url = text.split("listening on ", 1)[1].split()[0]
 
     async def stop(self) -> None:
         for proc in (self._operator, self._emulator):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from local_cluster import ControlPlane
+from local_cluster.audit import status_writes
 from sagemaker_emulator.testing import RunningEmulator
 from tests.apis.tools import kubectl
 from tests.reconcilers.harness import Kube, running_operator, sample, status_of
@@ -204,7 +205,9 @@ async def test_finished_job_costs_no_call_and_no_write(
         assert done is not None
         name = done["status"]["sageMakerTrainingJobName"]
         emulator.control.reset_requests()
-        writes_before = _status_writes(sagemaker_crds, kube.namespace, "quiet")
+        writes_before = status_writes(
+            sagemaker_crds.audit_log, "trainingjobs", kube.namespace, "quiet"
+        )
         poll = operator.manager.options.job_poll_interval_seconds
         # Touch the resource so the informer delivers it again, then wait many poll intervals.
         await kube.objects.patch_namespaced_custom_object(
@@ -218,25 +221,10 @@ async def test_finished_job_costs_no_call_and_no_write(
         )
         await asyncio.sleep(poll * 10)
     assert emulator.control.requests.count(resource=name) == 0
-    assert _status_writes(sagemaker_crds, kube.namespace, "quiet") == writes_before
-
-
-def _status_writes(plane: ControlPlane, namespace: str, name: str) -> int:
-    import json
-
-    count = 0
-    for line in plane.audit_log.read_text().splitlines():
-        entry = json.loads(line)
-        ref = entry.get("objectRef") or {}
-        if (
-            ref.get("subresource") == "status"
-            and ref.get("namespace") == namespace
-            and ref.get("name") == name
-            and entry.get("verb") in ("patch", "update")
-            and entry.get("stage") == "ResponseComplete"
-        ):
-            count += 1
-    return count
+    assert (
+        status_writes(sagemaker_crds.audit_log, "trainingjobs", kube.namespace, "quiet")
+        == writes_before
+    )
 
 
 def _snake(operation: str) -> str:

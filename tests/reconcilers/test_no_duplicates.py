@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
+from pathlib import Path
 from typing import Any
 
 from local_cluster import ControlPlane
+from local_stack.processes import start_operator
 from sagemaker_emulator.testing import RunningEmulator
 from tests.reconcilers.harness import Kube, running_operator, sample, status_of
 
@@ -20,34 +20,27 @@ async def training_jobs_named(emulator: RunningEmulator, prefix: str) -> list[st
 
 
 async def operator_process(
-    plane: ControlPlane, emulator: RunningEmulator, namespace: str
+    plane: ControlPlane, emulator: RunningEmulator, namespace: str, log: Path
 ) -> asyncio.subprocess.Process:
     """The real `sagemaker-operator` command, as a pod would run it."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "controller",
-        "--kubeconfig", str(plane.kubeconfig),
-        "--sagemaker-endpoint", emulator.url,
+    return await start_operator(
+        plane.kubeconfig, emulator.url, log,
         "--namespace", namespace,
         "--metrics-bind-address", "0",
         "--health-probe-bind-address", "0",
         "--job-poll-interval", "0.3",
         "--log-level", "warning",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
 
 
 async def test_operator_killed_between_create_and_status_write(
-    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane, tmp_path: Path
 ) -> None:
     # The emulator holds the create for a while before it handles it (and handles it even
     # when the caller has gone), so the operator can be killed with its create in flight.
     emulator.control.inject("latency", operation="CreateTrainingJob", latency=2.5, times=1)
     await kube.create(sample("TrainingJob", "crashy"))
-    first = await operator_process(sagemaker_crds, emulator, kube.namespace)
+    first = await operator_process(sagemaker_crds, emulator, kube.namespace, tmp_path / "1.log")
     try:
         # The finalizer is written just before the create call is sent.
         await kube.wait_for(
@@ -71,7 +64,7 @@ async def test_operator_killed_between_create_and_status_write(
     assert before is not None
     assert status_of("trainingJobStatus")(before) is None, "status was written before the kill"
 
-    second = await operator_process(sagemaker_crds, emulator, kube.namespace)
+    second = await operator_process(sagemaker_crds, emulator, kube.namespace, tmp_path / "2.log")
     try:
         done = await kube.wait_for(
             "TrainingJob",
