@@ -15,11 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from local_cluster.processes import terminate
+from local_stack.processes import start_emulator
 from sagemaker_emulator.testing import make_client
 
 TRAINING_JOB: dict[str, Any] = {
@@ -36,27 +39,6 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def start_emulator() -> tuple[asyncio.subprocess.Process, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sagemaker_emulator",
-        "--port",
-        "0",
-        "--time-scale",
-        "60",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
-    while True:
-        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
-        if not line:
-            raise RuntimeError("the emulator exited before it was listening")
-        if "listening on" in line:
-            return process, line.split("listening on ", 1)[1].strip()
 
 
 async def hammer(client: Any, deadline: float, counts: list[int]) -> None:
@@ -93,12 +75,13 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    process, url = await start_emulator()
+    log = Path(tempfile.mkdtemp(prefix="bench-emulator-")) / "emulator.log"
+    process, url = await start_emulator(log, time_scale=60)
     try:
         result = await measure(url, process.pid, args.seconds, args.concurrency)
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=10)
+        await terminate(process)
+        shutil.rmtree(log.parent, ignore_errors=True)
     print(f"DescribeTrainingJob via aiobotocore, {args.concurrency} concurrent, {url}")
     print(f"  requests:            {result['requests']:.0f} in {result['elapsed']:.1f} s")
     busy = result["server_cpu"] / result["elapsed"]

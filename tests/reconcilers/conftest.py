@@ -18,11 +18,8 @@ TIME_SCALE = 150.0
 
 
 @pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The emulator ignores signatures, but botocore refuses to sign without credentials.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def _credentials(aws_credentials: None) -> None:
+    """Every test here signs requests to the emulator."""
 
 
 @pytest_asyncio.fixture(loop_scope="session")

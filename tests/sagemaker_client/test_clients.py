@@ -14,11 +14,7 @@ from sagemaker_client.errors import SageMakerError
 from sagemaker_client.metrics import SageMakerMetrics
 from sagemaker_emulator.testing import RunningEmulator, running_emulator
 
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+pytestmark = pytest.mark.usefixtures("aws_credentials")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
