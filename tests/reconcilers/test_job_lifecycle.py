@@ -174,10 +174,12 @@ async def test_delete_after_completion_releases_at_once(
     assert emulator.control.requests.count(operation=stop, resource=name) == 0
 
 
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 async def test_kubectl_wait_for_complete_returns(
-    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane, case: JobCase
 ) -> None:
-    await kube.create(sample("TrainingJob", "waited"))
+    await prepare(emulator, case)
+    await kube.create(sample(case.kind, "waited"))
     async with running_operator(kube.objects.api_client, emulator.url):
         waited = await kubectl(
             sagemaker_crds,
@@ -186,7 +188,7 @@ async def test_kubectl_wait_for_complete_returns(
             "--timeout=60s",
             "-n",
             kube.namespace,
-            "trainingjob/waited",
+            f"{case.kind.lower()}/waited",
         )
     waited.check()
     assert "condition met" in waited.stdout
