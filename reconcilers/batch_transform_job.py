@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apis.batch_transform_job import BATCH_TRANSFORM_JOB, BatchTransformJobStatus
-from reconcilers.job_core import JobKind
+from reconcilers.job_kind import JobKind
 from reconcilers.kinds import TRANSFORM_JOB_KIND
 from sagemaker_client.conversions.requests import create_transform_job
 from sagemaker_client.conversions.statuses import transform_job_status

@@ -22,7 +22,7 @@ from apis.hyperparameter_tuning_job import HYPERPARAMETER_TUNING_JOB, Hyperparam
 from apis.training_job import TrainingJobSpec
 from controller.cache import ObjectCache
 from controller.resources import KubeObject, ObjectKey
-from reconcilers.job_core import JobContext, JobKind
+from reconcilers.job_kind import JobContext, JobKind
 from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
 from reconcilers.kube import metadata
 from sagemaker_client.conversions.requests import create_hyper_parameter_tuning_job

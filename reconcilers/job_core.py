@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
 from kubernetes_asyncio.client.exceptions import ApiException
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from apis.common import KindInfo
 from controller.cache import ObjectCache
 from controller.reconcile import Result
-from controller.resources import Kind, KubeObject, ObjectKey
-from reconcilers.conditions import FALSE, TRUE, condition, merge_conditions
-from reconcilers.kube import KubeWriter, metadata, now_rfc3339, status_patch
+from controller.resources import KubeObject, ObjectKey
+from reconcilers.job_kind import RUNNING, SYNCHRONIZING, TERMINAL, JobContext, JobKind
+from reconcilers.job_status import JobStatusWriter
+from reconcilers.kube import KubeWriter, metadata
 from reconcilers.naming import derived_name
 from reconcilers.runtime import OperatorRuntime
 from sagemaker_client.errors import SageMakerError
@@ -33,64 +32,8 @@ FINALIZER = "sagemaker-operator-finalizer"
 OWNER_TAG = "sagemaker.k8s.aws/owner-uid"
 ADOPT_ANNOTATION = "sagemaker.aws.amazon.com/adopt"
 RETAIN_ANNOTATION = "sagemaker.aws.amazon.com/retain"
-SYNCHRONIZING = "SynchronizingK8sJobWithSageMaker"
-TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
-RUNNING = frozenset({"InProgress", "Stopping"})
 
 log = structlog.get_logger("reconcilers.job")
-
-ChildrenHook = Callable[["JobContext", Mapping[str, Any]], Awaitable[None]]
-ReleaseHook = Callable[[KubeObject], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class JobKind:
-    """What differs between job kinds; the core does everything else."""
-
-    kind: Kind
-    info: KindInfo
-    name_field: str  # spec field where a user may fix the SageMaker name
-    status_name_field: str  # status field that records the SageMaker name
-    status_field: str  # status field with SageMaker's primary status
-    name_limit: int
-    name_param: str  # e.g. TrainingJobName
-    describe_status_key: str  # e.g. TrainingJobStatus
-    arn_key: str  # e.g. TrainingJobArn
-    create_operation: str
-    describe_operation: str
-    stop_operation: str
-    build_request: Callable[[Any, str], dict[str, Any]]
-    status_from_describe: Callable[[Mapping[str, Any], str], BaseModel]
-    # Tuning jobs mirror their training jobs as resources; other kinds have no children.
-    sync_children: ChildrenHook | None = None
-    release_children: ReleaseHook | None = None
-    is_mirror: Callable[[KubeObject], bool] = field(default=lambda obj: False)
-
-
-@dataclass
-class JobContext:
-    """One reconcile's view of one resource."""
-
-    obj: KubeObject
-    spec: Any
-    sagemaker_name: str
-    job: JobKind
-    runtime: OperatorRuntime
-
-    @property
-    def region(self) -> str:
-        region: str = self.spec.region
-        return region
-
-    @property
-    def endpoint(self) -> str | None:
-        endpoint: str | None = self.spec.sage_maker_endpoint
-        return endpoint
-
-    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        return await self.runtime.sagemaker.call(
-            operation, self.region, params, endpoint=self.endpoint
-        )
 
 
 class NotOwned(Exception):
@@ -106,6 +49,7 @@ class JobReconciler:
         self.job = job
         self.cache = cache
         self.writer = writer
+        self.status = JobStatusWriter(job, writer)
         self.runtime = runtime
         # When the next SageMaker poll of a key is due, and for which generation. Our own
         # status writes come back as watch events; without this, each would cost a describe.
@@ -151,7 +95,7 @@ class JobReconciler:
         try:
             spec = self.job.info.spec.model_validate(obj.get("spec") or {})
         except ValidationError as error:
-            return await self._fail(obj, status, None, "InvalidSpec", _first_error(error))
+            return await self.status.fail(obj, status, None, "InvalidSpec", _first_error(error))
         ctx = JobContext(obj, spec, self._sagemaker_name(obj, spec, status), self.job, self.runtime)
         describe: dict[str, Any] | None
         try:
@@ -164,11 +108,13 @@ class JobReconciler:
             if self.job.sync_children is not None and describe is not None:
                 await self.job.sync_children(ctx, describe)
         except NotOwned as refusal:
-            return await self._fail(obj, status, ctx.sagemaker_name, "NotOwned", str(refusal))
+            return await self.status.fail(obj, status, ctx.sagemaker_name, "NotOwned", str(refusal))
         except SageMakerError as error:
             if error.terminal and not (mirror and error.is_not_found):
-                return await self._fail(obj, status, ctx.sagemaker_name, error.code, error.message)
-            await self._unsynced(obj, status, ctx.sagemaker_name, error)
+                return await self.status.fail(
+                    obj, status, ctx.sagemaker_name, error.code, error.message
+                )
+            await self.status.unsynced(obj, status, ctx.sagemaker_name, error)
             return Result.requeue_with_backoff()
 
         if describe is None:
@@ -186,7 +132,7 @@ class JobReconciler:
             desired = self.job.status_from_describe(describe, ctx.region).model_dump(
                 mode="json", by_alias=True, exclude_none=True
             )
-        await self._write_status(obj, status, desired, primary, _ok_conditions(primary))
+        await self.status.mirror(obj, status, desired, primary)
         if primary in TERMINAL:
             return Result.done()
         return Result.after(self._poll_delay())
@@ -327,120 +273,6 @@ class JobReconciler:
         return None
 
     # -- status ----------------------------------------------------------------------------
-
-    async def _write_status(
-        self,
-        obj: KubeObject,
-        current: Mapping[str, Any],
-        desired: dict[str, Any],
-        primary: str,
-        wanted_conditions: list[tuple[str, str, str, str]],
-    ) -> None:
-        generation = metadata(obj).get("generation")
-        desired["observedGeneration"] = generation
-        desired["conditions"] = merge_conditions(
-            current.get("conditions"),
-            [condition(t, s, r, m, generation) for t, s, r, m in wanted_conditions],
-        )
-        if "lastCheckTime" in current:
-            desired.setdefault("lastCheckTime", current["lastCheckTime"])
-        patch = status_patch(current, desired)
-        if not patch:
-            return  # nothing changed: no write, no event
-        patch["lastCheckTime"] = now_rfc3339()
-        try:
-            await self.writer.patch_status(obj, patch)
-        except ApiException as error:
-            if error.status == 404:
-                return
-            raise
-        await self._events_for(obj, current, desired, primary)
-
-    async def _events_for(
-        self, obj: KubeObject, current: Mapping[str, Any], desired: Mapping[str, Any], primary: str
-    ) -> None:
-        before = (current.get(self.job.status_field), current.get("secondaryStatus"))
-        after = (desired.get(self.job.status_field), desired.get("secondaryStatus"))
-        if before == after and current.get("additional") == desired.get("additional"):
-            return
-        if after[0] == SYNCHRONIZING:
-            return  # no answer from SageMaker yet: the error's own Event says why
-        name = desired.get(self.job.status_name_field) or ""
-        shown = f"{after[0]} ({after[1]})" if after[1] else str(after[0])
-        message = f"SageMaker {self.job.kind.kind} {name} is {shown}"
-        if desired.get("additional"):
-            message += f": {desired['additional']}"
-        kind = "Warning" if primary == "Failed" else "Normal"
-        await self.writer.event(obj, kind, str(after[0]), message)
-
-    async def _fail(
-        self,
-        obj: KubeObject,
-        status: Mapping[str, Any],
-        name: str | None,
-        reason: str,
-        message: str,
-    ) -> Result:
-        """A terminal error: mark Failed and stop retrying until the spec changes."""
-        desired = {k: v for k, v in status.items() if k not in ("conditions",)}
-        desired[self.job.status_field] = "Failed"
-        desired["additional"] = message
-        if name:
-            desired[self.job.status_name_field] = name
-        reason = _reason(reason)
-        await self._write_status(
-            obj,
-            status,
-            desired,
-            "Failed",
-            [
-                ("Synced", FALSE, reason, message),
-                ("Complete", FALSE, "Failed", message),
-                ("Failed", TRUE, reason, message),
-            ],
-        )
-        return Result.done()
-
-    async def _unsynced(
-        self, obj: KubeObject, status: Mapping[str, Any], name: str, error: SageMakerError
-    ) -> None:
-        """A transient error: say so in Synced, keep the status, never mark Failed."""
-        log.info("sagemaker_transient_error", name=name, code=error.code, error=error.message)
-        desired = {k: v for k, v in status.items() if k != "conditions"}
-        desired.setdefault(self.job.status_field, SYNCHRONIZING)
-        desired.setdefault(self.job.status_name_field, name)
-        previous = {c.get("type"): c for c in status.get("conditions") or []}
-        kept = [
-            (t, str(c.get("status")), str(c.get("reason")), str(c.get("message")))
-            for t, c in previous.items()
-            if t in ("Complete", "Failed") and c
-        ]
-        primary = str(desired[self.job.status_field])
-        if not kept:
-            kept = [t for t in _ok_conditions(primary) if t[0] != "Synced"]
-        # The reason, not the message, decides whether we write: messages carry request ids.
-        synced = previous.get("Synced") or {}
-        same = synced.get("status") == FALSE and synced.get("reason") == _reason(error.code)
-        message = str(synced.get("message")) if same else f"{error.code}: {error.message}"
-        await self._write_status(
-            obj, status, desired, primary, [("Synced", FALSE, _reason(error.code), message), *kept]
-        )
-        if not same:
-            # One Event when an error starts (or changes), not one per retry of it.
-            await self.writer.event(obj, "Warning", _reason(error.code), message)
-
-
-def _ok_conditions(primary: str) -> list[tuple[str, str, str, str]]:
-    return [
-        ("Synced", TRUE, "Synced", "the status mirrors SageMaker"),
-        ("Complete", TRUE if primary == "Completed" else FALSE, _reason(primary), primary),
-        ("Failed", TRUE if primary == "Failed" else FALSE, _reason(primary), primary),
-    ]
-
-
-def _reason(text: str) -> str:
-    cleaned = "".join(ch for ch in text if ch.isalnum() or ch == "_")
-    return cleaned[:1].upper() + cleaned[1:] if cleaned and cleaned[0].isalpha() else "Error"
 
 
 def _first_error(error: ValidationError) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apis.processing_job import PROCESSING_JOB
-from reconcilers.job_core import JobKind
+from reconcilers.job_kind import JobKind
 from reconcilers.kinds import PROCESSING_JOB_KIND
 from sagemaker_client.conversions.requests import create_processing_job
 from sagemaker_client.conversions.statuses import processing_job_status

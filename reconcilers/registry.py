@@ -11,7 +11,8 @@ from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Reconciler
 from reconcilers.batch_transform_job import BATCH_TRANSFORM_JOB_DESCRIPTOR
 from reconcilers.hyperparameter_tuning_job import TuningChildren, tuning_job_descriptor
-from reconcilers.job_core import JobKind, JobReconciler
+from reconcilers.job_core import JobReconciler
+from reconcilers.job_kind import JobKind
 from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
 from reconcilers.kube import KubeWriter
 from reconcilers.processing_job import PROCESSING_JOB_DESCRIPTOR

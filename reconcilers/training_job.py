@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apis.training_job import TRAINING_JOB
 from controller.resources import KubeObject
-from reconcilers.job_core import JobKind
+from reconcilers.job_kind import JobKind
 from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
 from sagemaker_client.conversions.requests import create_training_job
 from sagemaker_client.conversions.statuses import training_job_status

@@ -1,0 +1,70 @@
+"""What one SageMaker job kind is to the job core, and one reconcile's view of a resource."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from apis.common import KindInfo
+from controller.resources import Kind, KubeObject
+from reconcilers.runtime import OperatorRuntime
+
+SYNCHRONIZING = "SynchronizingK8sJobWithSageMaker"
+TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
+RUNNING = frozenset({"InProgress", "Stopping"})
+
+ChildrenHook = Callable[["JobContext", Mapping[str, Any]], Awaitable[None]]
+ReleaseHook = Callable[[KubeObject], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What differs between job kinds; the core does everything else."""
+
+    kind: Kind
+    info: KindInfo
+    name_field: str  # spec field where a user may fix the SageMaker name
+    status_name_field: str  # status field that records the SageMaker name
+    status_field: str  # status field with SageMaker's primary status
+    name_limit: int
+    name_param: str  # e.g. TrainingJobName
+    describe_status_key: str  # e.g. TrainingJobStatus
+    arn_key: str  # e.g. TrainingJobArn
+    create_operation: str
+    describe_operation: str
+    stop_operation: str
+    build_request: Callable[[Any, str], dict[str, Any]]
+    status_from_describe: Callable[[Mapping[str, Any], str], BaseModel]
+    # Tuning jobs mirror their training jobs as resources; other kinds have no children.
+    sync_children: ChildrenHook | None = None
+    release_children: ReleaseHook | None = None
+    is_mirror: Callable[[KubeObject], bool] = field(default=lambda obj: False)
+
+
+@dataclass
+class JobContext:
+    """One reconcile's view of one resource."""
+
+    obj: KubeObject
+    spec: Any
+    sagemaker_name: str
+    job: JobKind
+    runtime: OperatorRuntime
+
+    @property
+    def region(self) -> str:
+        region: str = self.spec.region
+        return region
+
+    @property
+    def endpoint(self) -> str | None:
+        endpoint: str | None = self.spec.sage_maker_endpoint
+        return endpoint
+
+    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.runtime.sagemaker.call(
+            operation, self.region, params, endpoint=self.endpoint
+        )
