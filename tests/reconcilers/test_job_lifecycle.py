@@ -233,3 +233,46 @@ def _snake(operation: str) -> str:
     from botocore import xform_name
 
     return str(xform_name(operation))
+
+
+async def test_a_rejected_create_fails_once_and_is_not_retried(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    # No model exists for the transform job: SageMaker rejects the create (terminal).
+    await kube.create(sample("BatchTransformJob", "no-model"))
+    async with running_operator(kube.objects.api_client, emulator.url) as operator:
+        failed = await kube.wait_for(
+            "BatchTransformJob",
+            "no-model",
+            lambda o: status_of("transformJobStatus")(o) == "Failed",
+            what="Failed",
+        )
+        assert failed is not None
+        await asyncio.sleep(operator.manager.options.job_poll_interval_seconds * 10)
+    assert "Could not find model" in failed["status"]["additional"]
+    conditions_by_type = {c["type"]: c for c in failed["status"]["conditions"]}
+    assert conditions_by_type["Failed"]["status"] == "True"
+    assert conditions_by_type["Failed"]["reason"] == "ValidationException"
+    assert conditions_by_type["Synced"]["status"] == "False"
+    # One rejected create, then nothing: no hot loop on a request that cannot succeed.
+    assert emulator.control.requests.count(operation="CreateTransformJob") == 1
+    assert emulator.control.requests.total == 1
+
+
+async def test_retain_leaves_the_job_running(kube: Kube, emulator: RunningEmulator) -> None:
+    emulator.control.set_timings(**SLOW)
+    body = sample("TrainingJob", "keepme")
+    body["metadata"]["annotations"] = {"sagemaker.aws.amazon.com/retain": "true"}
+    await kube.create(body)
+    async with running_operator(kube.objects.api_client, emulator.url):
+        running = await kube.wait_for(
+            "TrainingJob", "keepme", lambda o: status_of("trainingJobStatus")(o) == "InProgress"
+        )
+        assert running is not None
+        name = running["status"]["sageMakerTrainingJobName"]
+        await kube.delete("TrainingJob", "keepme")
+        await kube.wait_for("TrainingJob", "keepme", lambda o: o is None, what="deletion")
+    async with emulator.client("sagemaker") as sagemaker:
+        described = await sagemaker.describe_training_job(TrainingJobName=name)
+    assert described["TrainingJobStatus"] == "InProgress"
+    assert emulator.control.requests.count(operation="StopTrainingJob") == 0
