@@ -111,6 +111,7 @@ class Dispatcher:
         try:
             target = self._target(request)
             operation, service = target.operation, target.service
+            self._log.arrive(operation)
             decision = self._faults.decide(operation)
             if decision.delay > 0:
                 await asyncio.sleep(decision.delay)

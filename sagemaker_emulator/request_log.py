@@ -48,6 +48,12 @@ class RequestLog:
         self.by_operation: Counter[str] = Counter()
         self.by_resource: Counter[str] = Counter()
         self.by_error: Counter[str] = Counter()
+        # Requests by operation as they arrive, before faults or handling: a test can see
+        # that a call was sent while the emulator is still holding it (a latency fault).
+        self.arrived: Counter[str] = Counter()
+
+    def arrive(self, operation: str) -> None:
+        self.arrived[operation] += 1
 
     def record(self, entry: RequestRecord) -> None:
         self._recent.append(entry)
@@ -82,11 +88,13 @@ class RequestLog:
         self.by_operation.clear()
         self.by_resource.clear()
         self.by_error.clear()
+        self.arrived.clear()
 
     def snapshot(self, limit: int = 100) -> dict[str, Any]:
         return {
             "total": self.total,
             "by_operation": dict(self.by_operation),
+            "arrived": dict(self.arrived),
             "by_resource": dict(self.by_resource),
             "by_error": dict(self.by_error),
             "recent": [asdict(entry) for entry in self.entries(limit)],

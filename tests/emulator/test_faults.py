@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -54,6 +55,19 @@ async def test_dropped_response_loses_the_answer_but_not_the_effect(
     with pytest.raises(ClientError) as again:
         await sagemaker.create_training_job(**training_job("lost-answer"))
     assert again.value.response["Error"]["Code"] == "ResourceInUse"
+
+
+async def test_a_held_request_has_arrived_before_it_is_logged(
+    emulator: RunningEmulator, sagemaker: Any
+) -> None:
+    emulator.control.inject("latency", operation="ListModels", latency=0.5)
+    call = asyncio.create_task(sagemaker.list_models())
+    async with asyncio.timeout(5):
+        while emulator.control.requests.arrived["ListModels"] == 0:
+            await asyncio.sleep(0.01)
+    assert emulator.control.requests.count("ListModels") == 0
+    await call
+    assert emulator.control.requests.count("ListModels") == 1
 
 
 async def test_added_latency_fixed_and_distributed(
