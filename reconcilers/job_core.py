@@ -32,6 +32,7 @@ FINALIZER = "sagemaker-operator-finalizer"
 OWNER_TAG = "sagemaker.k8s.aws/owner-uid"
 ADOPT_ANNOTATION = "sagemaker.aws.amazon.com/adopt"
 RETAIN_ANNOTATION = "sagemaker.aws.amazon.com/retain"
+NOT_OWNED = "NotOwned"  # the Failed condition's reason when a job of our name is not ours
 
 log = structlog.get_logger("reconcilers.job")
 
@@ -108,7 +109,7 @@ class JobReconciler:
             if self.job.sync_children is not None and describe is not None:
                 await self.job.sync_children(ctx, describe)
         except NotOwned as refusal:
-            return await self.status.fail(obj, status, ctx.sagemaker_name, "NotOwned", str(refusal))
+            return await self.status.fail(obj, status, ctx.sagemaker_name, NOT_OWNED, str(refusal))
         except SageMakerError as error:
             if error.terminal and not (mirror and error.is_not_found):
                 return await self.status.fail(
@@ -140,6 +141,8 @@ class JobReconciler:
     # -- decisions -------------------------------------------------------------------------
 
     def _finished(self, obj: KubeObject, status: Mapping[str, Any]) -> bool:
+        if _refused_then_adopted(obj, status):
+            return False  # the refusal told the user to annotate; they did
         return (
             status.get(self.job.status_field) in TERMINAL
             and status.get("observedGeneration") == metadata(obj).get("generation")
@@ -198,8 +201,7 @@ class JobReconciler:
         uid = metadata(ctx.obj)["uid"]
         if await self._owner_uid(ctx, describe) == uid:
             return
-        annotations = metadata(ctx.obj).get("annotations") or {}
-        if str(annotations.get(ADOPT_ANNOTATION, "")).lower() == "true":
+        if _wants_adoption(ctx.obj):
             log.info("adopting_job", name=ctx.sagemaker_name, uid=uid)
             return
         raise NotOwned(
@@ -273,6 +275,16 @@ class JobReconciler:
         return None
 
     # -- status ----------------------------------------------------------------------------
+
+
+def _wants_adoption(obj: KubeObject) -> bool:
+    annotations = metadata(obj).get("annotations") or {}
+    return str(annotations.get(ADOPT_ANNOTATION, "")).lower() == "true"
+
+
+def _refused_then_adopted(obj: KubeObject, status: Mapping[str, Any]) -> bool:
+    reasons = {c.get("type"): c.get("reason") for c in status.get("conditions") or []}
+    return reasons.get("Failed") == NOT_OWNED and _wants_adoption(obj)
 
 
 def _first_error(error: ValidationError) -> str:

@@ -149,3 +149,27 @@ async def test_foreign_job_is_adopted_when_annotated(kube: Kube, emulator: Runni
     assert adopted is not None
     assert adopted["status"]["sageMakerTrainingJobName"] == "legacy-job"
     assert await training_jobs_named(emulator, "legacy-job") == ["legacy-job"]
+
+
+async def test_refused_job_is_adopted_once_annotated(kube: Kube, emulator: RunningEmulator) -> None:
+    body = sample("TrainingJob", "latecomer", trainingJobName="older-job")
+    await _foreign_job(emulator, "older-job", body)
+    await kube.create(body)
+    async with running_operator(kube.objects.api_client, emulator.url):
+        await kube.wait_for(
+            "TrainingJob", "latecomer", lambda o: status_of("trainingJobStatus")(o) == "Failed"
+        )
+        # Do what the refusal says: annotate the resource to adopt the job.
+        await kube.objects.patch_namespaced_custom_object(
+            "sagemaker.aws.amazon.com", "v1", kube.namespace, "trainingjobs", "latecomer",
+            {"metadata": {"annotations": {"sagemaker.aws.amazon.com/adopt": "true"}}},
+            _content_type="application/merge-patch+json",
+        )  # fmt: skip
+        adopted = await kube.wait_for(
+            "TrainingJob", "latecomer", lambda o: status_of("trainingJobStatus")(o) == "Completed"
+        )
+    assert adopted is not None
+    conditions = {c["type"]: c["status"] for c in adopted["status"]["conditions"]}
+    assert conditions == {"Synced": "True", "Complete": "True", "Failed": "False"}
+    assert "additional" not in adopted["status"]
+    assert await training_jobs_named(emulator, "older-job") == ["older-job"]
