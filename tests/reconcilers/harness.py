@@ -61,8 +61,13 @@ class RunningOperator:
 
 @asynccontextmanager
 async def running_operator(
-    api: client.ApiClient, endpoint: str, *, namespaces: tuple[str, ...] = (), **overrides: Any
+    kube: Kube, endpoint: str, **overrides: Any
 ) -> AsyncIterator[RunningOperator]:
+    """The operator, watching only the test's namespace.
+
+    The control plane is shared by the whole run; an operator watching every namespace
+    would also reconcile what earlier tests left behind, against this test's emulator.
+    """
     settings: dict[str, Any] = {
         "metrics_bind_address": "0",
         "health_probe_bind_address": "0",
@@ -71,12 +76,13 @@ async def running_operator(
         "default_sagemaker_requests_per_second": 200.0,
         "default_concurrency": 4,
         "graceful_shutdown_timeout_seconds": 10.0,
-        "namespaces": namespaces,
+        "namespaces": (kube.namespace,),
     }
     settings.update(overrides)
     options = ManagerOptions(**settings)
     registry = CollectorRegistry()
     runtime = make_runtime(options, registry)
+    api = kube.objects.api_client
     manager = Manager(
         options, api, controllers(options, registry, runtime), metrics=Metrics(registry)
     )

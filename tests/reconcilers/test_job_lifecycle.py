@@ -71,7 +71,7 @@ def conditions(obj: dict[str, Any] | None) -> dict[str, str]:
 async def test_job_runs_to_completed(kube: Kube, emulator: RunningEmulator, case: JobCase) -> None:
     await prepare(emulator, case)
     created = await kube.create(sample(case.kind, "happy"))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         done = await kube.wait_for(
             case.kind,
             "happy",
@@ -107,7 +107,7 @@ async def test_job_failure_reason_reaches_status(
     sagemaker_name = f"doomed-{case.kind.lower()[:12]}"
     emulator.control.fail(sagemaker_name, reason="AlgorithmError: out of memory")
     await kube.create(sample(case.kind, "doomed", **{case.name_field: sagemaker_name}))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         failed = await kube.wait_for(
             case.kind,
             "doomed",
@@ -130,7 +130,7 @@ async def test_delete_while_running_stops_the_job(
     await prepare(emulator, case)
     emulator.control.set_timings(**SLOW)
     await kube.create(sample(case.kind, "stopme"))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         running = await kube.wait_for(
             case.kind,
             "stopme",
@@ -158,7 +158,7 @@ async def test_delete_after_completion_releases_at_once(
 ) -> None:
     await prepare(emulator, case)
     await kube.create(sample(case.kind, "finished"))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         done = await kube.wait_for(
             case.kind,
             "finished",
@@ -180,7 +180,7 @@ async def test_kubectl_wait_for_complete_returns(
 ) -> None:
     await prepare(emulator, case)
     await kube.create(sample(case.kind, "waited"))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         waited = await kubectl(
             sagemaker_crds,
             "wait",
@@ -198,7 +198,7 @@ async def test_finished_job_costs_no_call_and_no_write(
     kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
 ) -> None:
     await kube.create(sample("TrainingJob", "quiet"))
-    async with running_operator(kube.objects.api_client, emulator.url) as operator:
+    async with running_operator(kube, emulator.url) as operator:
         done = await kube.wait_for(
             "TrainingJob",
             "quiet",
@@ -240,7 +240,7 @@ async def test_a_rejected_create_fails_once_and_is_not_retried(
 ) -> None:
     # No model exists for the transform job: SageMaker rejects the create (terminal).
     await kube.create(sample("BatchTransformJob", "no-model"))
-    async with running_operator(kube.objects.api_client, emulator.url) as operator:
+    async with running_operator(kube, emulator.url) as operator:
         failed = await kube.wait_for(
             "BatchTransformJob",
             "no-model",
@@ -264,7 +264,7 @@ async def test_retain_leaves_the_job_running(kube: Kube, emulator: RunningEmulat
     body = sample("TrainingJob", "keepme")
     body["metadata"]["annotations"] = {"sagemaker.aws.amazon.com/retain": "true"}
     await kube.create(body)
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         running = await kube.wait_for(
             "TrainingJob", "keepme", lambda o: status_of("trainingJobStatus")(o) == "InProgress"
         )

@@ -78,7 +78,7 @@ async def test_operator_killed_between_create_and_status_write(
 async def test_create_whose_response_is_lost(kube: Kube, emulator: RunningEmulator) -> None:
     emulator.control.inject("drop_response", operation="CreateTrainingJob", times=1)
     await kube.create(sample("TrainingJob", "lost"))
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         done = await kube.wait_for(
             "TrainingJob",
             "lost",
@@ -119,7 +119,7 @@ async def test_foreign_job_is_not_taken_over(kube: Kube, emulator: RunningEmulat
     body = sample("TrainingJob", "intruder", trainingJobName="someone-elses-job")
     await _foreign_job(emulator, "someone-elses-job", body)
     await kube.create(body)
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         refused = await kube.wait_for(
             "TrainingJob",
             "intruder",
@@ -140,7 +140,7 @@ async def test_foreign_job_is_adopted_when_annotated(kube: Kube, emulator: Runni
     body["metadata"]["annotations"] = {"sagemaker.aws.amazon.com/adopt": "true"}
     await _foreign_job(emulator, "legacy-job", body)
     await kube.create(body)
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         adopted = await kube.wait_for(
             "TrainingJob",
             "adopter",
@@ -155,7 +155,7 @@ async def test_refused_job_is_adopted_once_annotated(kube: Kube, emulator: Runni
     body = sample("TrainingJob", "latecomer", trainingJobName="older-job")
     await _foreign_job(emulator, "older-job", body)
     await kube.create(body)
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         await kube.wait_for(
             "TrainingJob", "latecomer", lambda o: status_of("trainingJobStatus")(o) == "Failed"
         )

@@ -22,7 +22,7 @@ async def test_two_hundred_jobs_survive_throttling_and_server_errors(
     await asyncio.gather(*(kube.create(sample("TrainingJob", name)) for name in names))
 
     async with running_operator(
-        kube.objects.api_client,
+        kube,
         emulator.url,
         job_poll_interval_seconds=1.0,
         default_sagemaker_requests_per_second=BUDGET,

@@ -21,7 +21,7 @@ def tuning_sample(name: str, jobs: int, parallel: int) -> dict[str, Any]:
 async def test_tuning_job_mirrors_its_training_jobs(kube: Kube, emulator: RunningEmulator) -> None:
     created = await kube.create(tuning_sample("tune", jobs=4, parallel=2))
     uid = created["metadata"]["uid"]
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         done = await kube.wait_for(
             "HyperparameterTuningJob",
             "tune",
@@ -85,7 +85,7 @@ async def test_deleting_a_running_tuning_job_stops_it(
     emulator.control.set_timings(training_training=1e6)
     created = await kube.create(tuning_sample("tune-stop", jobs=3, parallel=3))
     uid = created["metadata"]["uid"]
-    async with running_operator(kube.objects.api_client, emulator.url):
+    async with running_operator(kube, emulator.url):
         await kube.wait_for(
             "HyperparameterTuningJob",
             "tune-stop",
