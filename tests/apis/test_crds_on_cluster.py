@@ -20,7 +20,7 @@ from tests.apis.samples import (
     shared_params,
     with_old_misspellings,
 )
-from tests.apis.tools import fresh_namespace, kubectl
+from tests.tools import fresh_namespace, kubectl
 
 pytestmark = pytest.mark.cluster
 

@@ -15,7 +15,7 @@ from apis.install import (
 )
 from apis.manifests import HELM, PLACEHOLDER_NAMESPACE, RELEASE
 from local_cluster import ControlPlane
-from tests.apis.tools import fresh_namespace, helm, kubectl
+from tests.tools import fresh_namespace, helm, kubectl
 
 pytestmark = pytest.mark.cluster
 

@@ -11,7 +11,7 @@ import yaml
 from local_cluster import ControlPlane
 from tests.apis.malformed import MALFORMED, Mutation
 from tests.apis.samples import PROJECT_SAMPLES, load
-from tests.apis.tools import fresh_namespace, kubectl
+from tests.tools import fresh_namespace, kubectl
 
 pytestmark = pytest.mark.cluster
 

@@ -15,6 +15,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from local_cluster import ControlPlane
+from tests.tools import kubectl
 
 GROUP = "localtest.sagemaker.aws.amazon.com"
 PLURAL = "gadgets"
@@ -65,18 +66,6 @@ GADGET_CRD: dict[str, Any] = {
 }
 
 
-async def _kubectl(plane: ControlPlane, *args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        *plane.kubectl_argv(),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def gadget_crd(control_plane: ControlPlane) -> AsyncIterator[None]:
     configuration = client.Configuration()
@@ -94,8 +83,8 @@ async def gadget_crd(control_plane: ControlPlane) -> AsyncIterator[None]:
             pytest.fail("the test CRD never became Established")
         # Discovery lags Established by a moment; kubectl needs it.
         for _ in range(100):
-            code, _ = await _kubectl(control_plane, "get", f"{PLURAL}.{GROUP}", "-A")
-            if code == 0:
+            listed = await kubectl(control_plane, "get", f"{PLURAL}.{GROUP}", "-A")
+            if listed.returncode == 0:
                 break
             await asyncio.sleep(0.2)
         yield
@@ -153,8 +142,9 @@ async def test_crd_printer_columns_and_immutable_spec(
         _content_type="application/merge-patch+json",
     )
 
-    code, out = await _kubectl(control_plane, "get", f"{PLURAL}.{GROUP}", "-n", "gadgets-a")
-    assert code == 0, out
+    out = (
+        (await kubectl(control_plane, "get", f"{PLURAL}.{GROUP}", "-n", "gadgets-a")).check().stdout
+    )
     header, row = out.splitlines()[:2]
     assert header.split() == ["NAME", "STATUS", "SIZE"]
     assert row.split()[:3] == ["g1", "Ready", "3"]

@@ -11,8 +11,8 @@ import pytest
 from local_cluster import ControlPlane
 from local_cluster.audit import status_writes
 from sagemaker_emulator.testing import RunningEmulator
-from tests.apis.tools import kubectl
 from tests.reconcilers.harness import Kube, running_operator, sample, status_of
+from tests.tools import kubectl
 
 
 @dataclass(frozen=True)
