@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -37,13 +37,18 @@ ReconcilerFactory = Callable[[ReconcileContext], Reconciler]
 
 @dataclass(frozen=True)
 class ControllerRegistration:
-    """How a later issue plugs a reconciler in: the kind, what it owns, how to build it."""
+    """How a reconciler plugs in: the kind, what it owns, how to build it.
+
+    ``close`` releases what the reconciler holds (HTTP clients, say) once the manager has
+    stopped; registrations may share one, and it is called once.
+    """
 
     name: str
     kind: Kind
     reconciler_factory: ReconcilerFactory
     owned: tuple[Kind, ...] = ()
     concurrency: int = 1
+    close: Callable[[], Awaitable[None]] | None = None
 
 
 class Controller:

@@ -46,6 +46,8 @@ class Manager:
         self.options = options
         self.api = api
         self.metrics = metrics or Metrics()
+        # Shared resources appear in several registrations; each is released once.
+        self._closers = list(dict.fromkeys(r.close for r in registrations if r.close))
         self.controllers = [
             Controller(
                 registration,
@@ -117,6 +119,8 @@ class Manager:
             await asyncio.gather(*informers, return_exceptions=True)
             for server in self.servers.values():
                 await server.stop()
+            for close in self._closers:
+                await close()
             self._log.info("manager_stopped")
 
     async def _lead_until_stopped(

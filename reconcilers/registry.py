@@ -41,7 +41,11 @@ def _job_controller(
         return JobReconciler(job, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
 
     return ControllerRegistration(
-        name=name, kind=job.kind, reconciler_factory=factory, concurrency=concurrency
+        name=name,
+        kind=job.kind,
+        reconciler_factory=factory,
+        concurrency=concurrency,
+        close=runtime.sagemaker.aclose,
     )
 
 
@@ -57,6 +61,7 @@ def _tuning_controller(runtime: OperatorRuntime, concurrency: int) -> Controller
         reconciler_factory=factory,
         owned=(TRAINING_JOB_KIND,),
         concurrency=concurrency,
+        close=runtime.sagemaker.aclose,
     )
 
 

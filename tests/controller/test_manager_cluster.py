@@ -234,3 +234,34 @@ async def test_the_cli_serves_probes_and_metrics_and_exits_cleanly_on_sigterm(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+class SharedClient:
+    """Stands for what reconcilers share (an HTTP client pool): closed once, after the run."""
+
+    def __init__(self) -> None:
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+async def test_shared_resources_are_released_once_when_the_manager_stops(
+    api: client.ApiClient, namespace: str
+) -> None:
+    shared = SharedClient()
+    registrations = [
+        ControllerRegistration(name, WIDGET, GatedReconciler, close=shared.aclose)
+        for name in ("widget-a", "widget-b")
+    ]
+    options = ManagerOptions(
+        metrics_bind_address="0", health_probe_bind_address="0", namespaces=(namespace,)
+    )
+    manager = Manager(options, api, registrations)
+    stop = asyncio.Event()
+    running = asyncio.create_task(manager.run(stop))
+    await eventually(lambda: all(c.informer.has_synced for c in manager.controllers), within=15)
+    assert shared.closed == 0
+    stop.set()
+    assert await asyncio.wait_for(running, 10) == EXIT_OK
+    assert shared.closed == 1
