@@ -18,3 +18,12 @@ TRAINING_JOB_KIND = kind_of(TRAINING_JOB)
 TUNING_JOB_KIND = kind_of(HYPERPARAMETER_TUNING_JOB)
 TRANSFORM_JOB_KIND = kind_of(BATCH_TRANSFORM_JOB)
 PROCESSING_JOB_KIND = kind_of(PROCESSING_JOB)
+
+# Where each job kind's status says what SageMaker reports: the reconcilers write it, and
+# the demo and tests read it.
+JOB_STATUS_FIELDS = {
+    TRAINING_JOB_KIND.kind: "trainingJobStatus",
+    TUNING_JOB_KIND.kind: "hyperParameterTuningJobStatus",
+    TRANSFORM_JOB_KIND.kind: "transformJobStatus",
+    PROCESSING_JOB_KIND.kind: "processingJobStatus",
+}

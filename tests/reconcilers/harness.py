@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from controller.manager import Manager
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
+from reconcilers.kinds import JOB_STATUS_FIELDS
 from reconcilers.registry import controllers, make_runtime
 from reconcilers.runtime import OperatorRuntime
 
@@ -156,6 +157,17 @@ class Kube:
                 return last
             await asyncio.sleep(0.1)
         raise AssertionError(f"{kind}/{name}: {what} not reached in {seconds}s; last: {last}")
+
+    async def wait_for_status(
+        self, kind: str, name: str, value: str, seconds: float = 30.0
+    ) -> dict[str, Any]:
+        """Wait until the job's SageMaker status (``trainingJobStatus``, ...) is ``value``."""
+        field = JOB_STATUS_FIELDS[kind]
+        found = await self.wait_for(
+            kind, name, lambda o: status_of(field)(o) == value, seconds, f"{field}={value}"
+        )
+        assert found is not None
+        return found
 
 
 def status_of(field: str) -> Callable[[dict[str, Any] | None], str | None]:

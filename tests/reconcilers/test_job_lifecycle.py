@@ -11,32 +11,34 @@ import pytest
 from local_cluster import ControlPlane
 from local_cluster.audit import status_writes
 from sagemaker_emulator.testing import RunningEmulator
-from tests.reconcilers.harness import Kube, running_operator, sample, status_of
+from tests.reconcilers.harness import Kube, running_operator, sample
 from tests.tools import kubectl
 
 
 @dataclass(frozen=True)
 class JobCase:
     kind: str
-    status_field: str
     name_field: str
     status_name_field: str
     describe: str
     name_param: str
     describe_status: str
 
+    @property
+    def stop(self) -> str:
+        return self.describe.replace("Describe", "Stop", 1)
+
 
 CASES = [
-    JobCase("TrainingJob", "trainingJobStatus", "trainingJobName", "sageMakerTrainingJobName",
+    JobCase("TrainingJob", "trainingJobName", "sageMakerTrainingJobName",
             "DescribeTrainingJob", "TrainingJobName", "TrainingJobStatus"),
-    JobCase("HyperparameterTuningJob", "hyperParameterTuningJobStatus",
-            "hyperParameterTuningJobName", "sageMakerHyperParameterTuningJobName",
-            "DescribeHyperParameterTuningJob", "HyperParameterTuningJobName",
-            "HyperParameterTuningJobStatus"),
-    JobCase("BatchTransformJob", "transformJobStatus", "transformJobName",
+    JobCase("HyperparameterTuningJob", "hyperParameterTuningJobName",
+            "sageMakerHyperParameterTuningJobName", "DescribeHyperParameterTuningJob",
+            "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"),
+    JobCase("BatchTransformJob", "transformJobName",
             "sageMakerTransformJobName", "DescribeTransformJob", "TransformJobName",
             "TransformJobStatus"),
-    JobCase("ProcessingJob", "processingJobStatus", "processingJobName",
+    JobCase("ProcessingJob", "processingJobName",
             "sageMakerProcessingJobName", "DescribeProcessingJob", "ProcessingJobName",
             "ProcessingJobStatus"),
 ]  # fmt: skip
@@ -72,13 +74,7 @@ async def test_job_runs_to_completed(kube: Kube, emulator: RunningEmulator, case
     await prepare(emulator, case)
     created = await kube.create(sample(case.kind, "happy"))
     async with running_operator(kube, emulator.url):
-        done = await kube.wait_for(
-            case.kind,
-            "happy",
-            lambda o: status_of(case.status_field)(o) == "Completed",
-            what="Completed",
-        )
-    assert done is not None
+        done = await kube.wait_for_status(case.kind, "happy", "Completed")
     status = done["status"]
     uid = created["metadata"]["uid"].replace("-", "")
     name = status[case.status_name_field]
@@ -108,13 +104,7 @@ async def test_job_failure_reason_reaches_status(
     emulator.control.fail(sagemaker_name, reason="AlgorithmError: out of memory")
     await kube.create(sample(case.kind, "doomed", **{case.name_field: sagemaker_name}))
     async with running_operator(kube, emulator.url):
-        failed = await kube.wait_for(
-            case.kind,
-            "doomed",
-            lambda o: status_of(case.status_field)(o) == "Failed",
-            what="Failed",
-        )
-    assert failed is not None
+        failed = await kube.wait_for_status(case.kind, "doomed", "Failed")
     assert "AlgorithmError: out of memory" in failed["status"]["additional"]
     assert failed["status"][case.status_name_field] == sagemaker_name
     assert conditions(failed)["Failed"] == "True"
@@ -131,25 +121,14 @@ async def test_delete_while_running_stops_the_job(
     emulator.control.set_timings(**SLOW)
     await kube.create(sample(case.kind, "stopme"))
     async with running_operator(kube, emulator.url):
-        running = await kube.wait_for(
-            case.kind,
-            "stopme",
-            lambda o: status_of(case.status_field)(o) == "InProgress",
-            what="InProgress",
-        )
-        assert running is not None
+        running = await kube.wait_for_status(case.kind, "stopme", "InProgress")
         name = running["status"][case.status_name_field]
         await kube.delete(case.kind, "stopme")
         await kube.wait_for(case.kind, "stopme", lambda o: o is None, what="deletion")
     async with emulator.client("sagemaker") as sagemaker:
         described = await getattr(sagemaker, _snake(case.describe))(**{case.name_param: name})
     assert described[case.describe_status] == "Stopped"
-    assert (
-        emulator.control.requests.count(
-            operation=case.describe.replace("Describe", "Stop"), resource=name
-        )
-        == 1
-    )
+    assert emulator.control.requests.count(operation=case.stop, resource=name) == 1
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -159,19 +138,12 @@ async def test_delete_after_completion_releases_at_once(
     await prepare(emulator, case)
     await kube.create(sample(case.kind, "finished"))
     async with running_operator(kube, emulator.url):
-        done = await kube.wait_for(
-            case.kind,
-            "finished",
-            lambda o: status_of(case.status_field)(o) == "Completed",
-            what="Completed",
-        )
-        assert done is not None
+        done = await kube.wait_for_status(case.kind, "finished", "Completed")
         name = done["status"][case.status_name_field]
         emulator.control.reset_requests()
         await kube.delete(case.kind, "finished")
         await kube.wait_for(case.kind, "finished", lambda o: o is None, seconds=5, what="deletion")
-    stop = case.describe.replace("Describe", "Stop")
-    assert emulator.control.requests.count(operation=stop, resource=name) == 0
+    assert emulator.control.requests.count(operation=case.stop, resource=name) == 0
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -199,12 +171,7 @@ async def test_finished_job_costs_no_call_and_no_write(
 ) -> None:
     await kube.create(sample("TrainingJob", "quiet"))
     async with running_operator(kube, emulator.url) as operator:
-        done = await kube.wait_for(
-            "TrainingJob",
-            "quiet",
-            lambda o: status_of("trainingJobStatus")(o) == "Completed",
-        )
-        assert done is not None
+        done = await kube.wait_for_status("TrainingJob", "quiet", "Completed")
         name = done["status"]["sageMakerTrainingJobName"]
         emulator.control.reset_requests()
         writes_before = status_writes(
@@ -241,13 +208,7 @@ async def test_a_rejected_create_fails_once_and_is_not_retried(
     # No model exists for the transform job: SageMaker rejects the create (terminal).
     await kube.create(sample("BatchTransformJob", "no-model"))
     async with running_operator(kube, emulator.url) as operator:
-        failed = await kube.wait_for(
-            "BatchTransformJob",
-            "no-model",
-            lambda o: status_of("transformJobStatus")(o) == "Failed",
-            what="Failed",
-        )
-        assert failed is not None
+        failed = await kube.wait_for_status("BatchTransformJob", "no-model", "Failed")
         await asyncio.sleep(operator.manager.options.job_poll_interval_seconds * 10)
     assert "Could not find model" in failed["status"]["additional"]
     conditions_by_type = {c["type"]: c for c in failed["status"]["conditions"]}
@@ -265,10 +226,7 @@ async def test_retain_leaves_the_job_running(kube: Kube, emulator: RunningEmulat
     body["metadata"]["annotations"] = {"sagemaker.aws.amazon.com/retain": "true"}
     await kube.create(body)
     async with running_operator(kube, emulator.url):
-        running = await kube.wait_for(
-            "TrainingJob", "keepme", lambda o: status_of("trainingJobStatus")(o) == "InProgress"
-        )
-        assert running is not None
+        running = await kube.wait_for_status("TrainingJob", "keepme", "InProgress")
         name = running["status"]["sageMakerTrainingJobName"]
         await kube.delete("TrainingJob", "keepme")
         await kube.wait_for("TrainingJob", "keepme", lambda o: o is None, what="deletion")

@@ -58,18 +58,11 @@ async def test_operator_killed_between_create_and_status_write(
 
     second = await operator_process(sagemaker_crds, emulator, kube.namespace, tmp_path / "2.log")
     try:
-        done = await kube.wait_for(
-            "TrainingJob",
-            "crashy",
-            lambda o: status_of("trainingJobStatus")(o) == "Completed",
-            seconds=60,
-            what="Completed after restart",
-        )
+        done = await kube.wait_for_status("TrainingJob", "crashy", "Completed", seconds=60)
     finally:
         second.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             await second.wait()
-    assert done is not None
     assert await training_jobs_named(emulator, "crashy-") == [
         done["status"]["sageMakerTrainingJobName"]
     ]
@@ -79,12 +72,7 @@ async def test_create_whose_response_is_lost(kube: Kube, emulator: RunningEmulat
     emulator.control.inject("drop_response", operation="CreateTrainingJob", times=1)
     await kube.create(sample("TrainingJob", "lost"))
     async with running_operator(kube, emulator.url):
-        done = await kube.wait_for(
-            "TrainingJob",
-            "lost",
-            lambda o: status_of("trainingJobStatus")(o) == "Completed",
-        )
-    assert done is not None
+        done = await kube.wait_for_status("TrainingJob", "lost", "Completed")
     assert emulator.control.requests.count(operation="CreateTrainingJob") == 2
     assert await training_jobs_named(emulator, "lost-") == [
         done["status"]["sageMakerTrainingJobName"]
@@ -120,12 +108,7 @@ async def test_foreign_job_is_not_taken_over(kube: Kube, emulator: RunningEmulat
     await _foreign_job(emulator, "someone-elses-job", body)
     await kube.create(body)
     async with running_operator(kube, emulator.url):
-        refused = await kube.wait_for(
-            "TrainingJob",
-            "intruder",
-            lambda o: status_of("trainingJobStatus")(o) == "Failed",
-        )
-        assert refused is not None
+        refused = await kube.wait_for_status("TrainingJob", "intruder", "Failed")
         assert "sagemaker.aws.amazon.com/adopt=true" in refused["status"]["additional"]
         # Deleting the refused resource must leave the foreign job running.
         await kube.delete("TrainingJob", "intruder")
@@ -141,12 +124,7 @@ async def test_foreign_job_is_adopted_when_annotated(kube: Kube, emulator: Runni
     await _foreign_job(emulator, "legacy-job", body)
     await kube.create(body)
     async with running_operator(kube, emulator.url):
-        adopted = await kube.wait_for(
-            "TrainingJob",
-            "adopter",
-            lambda o: status_of("trainingJobStatus")(o) == "Completed",
-        )
-    assert adopted is not None
+        adopted = await kube.wait_for_status("TrainingJob", "adopter", "Completed")
     assert adopted["status"]["sageMakerTrainingJobName"] == "legacy-job"
     assert await training_jobs_named(emulator, "legacy-job") == ["legacy-job"]
 
@@ -156,19 +134,14 @@ async def test_refused_job_is_adopted_once_annotated(kube: Kube, emulator: Runni
     await _foreign_job(emulator, "older-job", body)
     await kube.create(body)
     async with running_operator(kube, emulator.url):
-        await kube.wait_for(
-            "TrainingJob", "latecomer", lambda o: status_of("trainingJobStatus")(o) == "Failed"
-        )
+        await kube.wait_for_status("TrainingJob", "latecomer", "Failed")
         # Do what the refusal says: annotate the resource to adopt the job.
         await kube.objects.patch_namespaced_custom_object(
             "sagemaker.aws.amazon.com", "v1", kube.namespace, "trainingjobs", "latecomer",
             {"metadata": {"annotations": {"sagemaker.aws.amazon.com/adopt": "true"}}},
             _content_type="application/merge-patch+json",
         )  # fmt: skip
-        adopted = await kube.wait_for(
-            "TrainingJob", "latecomer", lambda o: status_of("trainingJobStatus")(o) == "Completed"
-        )
-    assert adopted is not None
+        adopted = await kube.wait_for_status("TrainingJob", "latecomer", "Completed")
     conditions = {c["type"]: c["status"] for c in adopted["status"]["conditions"]}
     assert conditions == {"Synced": "True", "Complete": "True", "Failed": "False"}
     assert "additional" not in adopted["status"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sagemaker_emulator.testing import RunningEmulator
-from tests.reconcilers.harness import Kube, running_operator, sample, status_of
+from tests.reconcilers.harness import Kube, running_operator, sample
 
 UID_LABEL = "sagemaker.aws.amazon.com/hyperparameter-tuning-job-uid"
 
@@ -22,13 +22,9 @@ async def test_tuning_job_mirrors_its_training_jobs(kube: Kube, emulator: Runnin
     created = await kube.create(tuning_sample("tune", jobs=4, parallel=2))
     uid = created["metadata"]["uid"]
     async with running_operator(kube, emulator.url):
-        done = await kube.wait_for(
-            "HyperparameterTuningJob",
-            "tune",
-            lambda o: status_of("hyperParameterTuningJobStatus")(o) == "Completed",
-            seconds=60,
+        done = await kube.wait_for_status(
+            "HyperparameterTuningJob", "tune", "Completed", seconds=60
         )
-        assert done is not None
         tuning_name = done["status"]["sageMakerHyperParameterTuningJobName"]
 
         async with emulator.client("sagemaker") as sagemaker:
@@ -40,13 +36,7 @@ async def test_tuning_job_mirrors_its_training_jobs(kube: Kube, emulator: Runnin
 
         # Every launched job is mirrored and the mirror reaches the job's final status.
         for job in launched:
-            mirror = await kube.wait_for(
-                "TrainingJob",
-                job.lower(),
-                lambda o: status_of("trainingJobStatus")(o) == "Completed",
-                what="mirror Completed",
-            )
-            assert mirror is not None
+            mirror = await kube.wait_for_status("TrainingJob", job.lower(), "Completed")
             assert mirror["spec"]["trainingJobName"] == job
             assert mirror["metadata"]["labels"][UID_LABEL] == uid
             owner = mirror["metadata"]["ownerReferences"][0]
