@@ -123,7 +123,7 @@ class JobReconciler:
             # details; describing now would only add a call that can fail.
             primary = "InProgress"
             desired = {
-                **{k: v for k, v in status.items() if k != "conditions"},
+                **status,
                 self.job.status_field: primary,
                 self.job.status_name_field: ctx.sagemaker_name,
             }
@@ -133,7 +133,7 @@ class JobReconciler:
             desired = self.job.status_from_describe(describe, ctx.region).model_dump(
                 mode="json", by_alias=True, exclude_none=True
             )
-        await self.status.mirror(obj, status, desired, primary)
+        await self.status.mirror(obj, status, desired)
         if primary in TERMINAL:
             return Result.done()
         return Result.after(self._poll_delay())

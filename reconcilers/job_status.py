@@ -30,19 +30,21 @@ class JobStatusWriter:
         self.kube = kube
 
     async def mirror(
-        self, obj: KubeObject, current: Mapping[str, Any], desired: dict[str, Any], primary: str
+        self, obj: KubeObject, current: Mapping[str, Any], desired: dict[str, Any]
     ) -> None:
         """What SageMaker said, with conditions Synced=True and Complete/Failed from it."""
-        await self.write(obj, current, desired, primary, ok_conditions(primary))
+        primary = str(desired[self.job.status_field])
+        await self.write(obj, current, desired, ok_conditions(primary))
 
     async def write(
         self,
         obj: KubeObject,
         current: Mapping[str, Any],
         desired: dict[str, Any],
-        primary: str,
         wanted_conditions: list[tuple[str, str, str, str]],
     ) -> None:
+        """Merge-patch ``desired`` (its conditions replaced by ``wanted_conditions``) if it
+        differs from ``current``, and record an Event for a state change."""
         generation = metadata(obj).get("generation")
         desired["observedGeneration"] = generation
         desired["conditions"] = merge_conditions(
@@ -61,10 +63,10 @@ class JobStatusWriter:
             if error.status == 404:
                 return
             raise
-        await self._events_for(obj, current, desired, primary)
+        await self._events_for(obj, current, desired)
 
     async def _events_for(
-        self, obj: KubeObject, current: Mapping[str, Any], desired: Mapping[str, Any], primary: str
+        self, obj: KubeObject, current: Mapping[str, Any], desired: Mapping[str, Any]
     ) -> None:
         before = (current.get(self.job.status_field), current.get("secondaryStatus"))
         after = (desired.get(self.job.status_field), desired.get("secondaryStatus"))
@@ -77,7 +79,7 @@ class JobStatusWriter:
         message = f"SageMaker {self.job.kind.kind} {name} is {shown}"
         if desired.get("additional"):
             message += f": {desired['additional']}"
-        kind = "Warning" if primary == "Failed" else "Normal"
+        kind = "Warning" if after[0] == "Failed" else "Normal"
         await self.kube.event(obj, kind, str(after[0]), message)
 
     async def fail(
@@ -89,7 +91,7 @@ class JobStatusWriter:
         message: str,
     ) -> Result:
         """A terminal error: mark Failed and stop retrying until the spec changes."""
-        desired = {k: v for k, v in status.items() if k not in ("conditions",)}
+        desired = dict(status)
         desired[self.job.status_field] = "Failed"
         desired["additional"] = message
         if name:
@@ -99,7 +101,6 @@ class JobStatusWriter:
             obj,
             status,
             desired,
-            "Failed",
             [
                 ("Synced", FALSE, reason, message),
                 ("Complete", FALSE, "Failed", message),
@@ -113,7 +114,7 @@ class JobStatusWriter:
     ) -> None:
         """A transient error: say so in Synced, keep the status, never mark Failed."""
         log.info("sagemaker_transient_error", name=name, code=error.code, error=error.message)
-        desired = {k: v for k, v in status.items() if k != "conditions"}
+        desired = dict(status)
         desired.setdefault(self.job.status_field, SYNCHRONIZING)
         desired.setdefault(self.job.status_name_field, name)
         previous = {c.get("type"): c for c in status.get("conditions") or []}
@@ -130,7 +131,7 @@ class JobStatusWriter:
         same = synced.get("status") == FALSE and synced.get("reason") == reason_of(error.code)
         message = str(synced.get("message")) if same else f"{error.code}: {error.message}"
         synced_now = ("Synced", FALSE, reason_of(error.code), message)
-        await self.write(obj, status, desired, primary, [synced_now, *kept])
+        await self.write(obj, status, desired, [synced_now, *kept])
         if not same:
             # One Event when an error starts (or changes), not one per retry of it.
             await self.kube.event(obj, "Warning", reason_of(error.code), message)
