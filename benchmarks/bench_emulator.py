@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from local_cluster.processes import terminate
+from local_cluster.processes import cpu_seconds, terminate
 from local_stack.processes import start_emulator
 from sagemaker_emulator.testing import make_client
 
@@ -33,12 +32,6 @@ TRAINING_JOB: dict[str, Any] = {
     "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
     "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
 }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def hammer(client: Any, deadline: float, counts: list[int]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -29,23 +28,12 @@ from kubernetes_asyncio import client, config
 
 from local_cluster import ControlPlane
 from local_cluster.audit import status_writes
-from local_cluster.processes import terminate
+from local_cluster.processes import cpu_seconds, peak_rss_mib, terminate
 from local_stack.processes import start_emulator, start_operator
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP, VERSION, PLURAL = "sagemaker.aws.amazon.com", "v1", "trainingjobs"
 NAMESPACE = "bench"
-
-
-def proc_figures(pid: int) -> tuple[float, float]:
-    """(peak RSS in MiB, CPU seconds) of a live process, from /proc."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    peak_kib = next(
-        int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")
-    )
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return peak_kib / 1024, cpu
 
 
 async def count_statuses(objects: Any) -> dict[str, int]:
@@ -113,7 +101,7 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, float]:
                         raise RuntimeError(f"jobs failed: {counts}")
                     await asyncio.sleep(0.25)
             await asyncio.sleep(args.poll_interval * 2)  # nothing more should happen now
-            rss, cpu = proc_figures(operator.pid)
+            rss, cpu = peak_rss_mib(operator.pid), cpu_seconds(operator.pid)
             async with (
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
                 session.get(f"{url}/_emulator/requests?limit=1") as response,
