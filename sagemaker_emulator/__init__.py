@@ -1,4 +1,4 @@
-"""A local SageMaker emulator speaking the real AWS JSON 1.1 protocol.
+"""A local SageMaker emulator speaking the real AWS JSON 1.1 and REST-JSON protocols.
 
 The operator's unchanged aiobotocore client talks to it through ``endpoint_url``;
 tests and demos steer time, outcomes and faults through :class:`EmulatorControl`.

@@ -17,7 +17,8 @@ _SCALARS: dict[str, tuple[type, ...]] = {
     "float": (int, float),
     "boolean": (bool,),
     "timestamp": (int, float),
-    "blob": (str,),
+    # Base64 text inside a JSON document, raw bytes as a REST payload.
+    "blob": (str, bytes),
 }
 
 

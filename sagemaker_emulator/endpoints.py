@@ -21,6 +21,11 @@ from sagemaker_emulator.service_models import list_member_fields
 from sagemaker_emulator.state import RegionState, World, make_arn
 
 KIND = "endpoint"
+# Variant properties UpdateEndpoint can retain, and the summary members that hold them.
+_RETAINABLE = {
+    "DesiredInstanceCount": ("CurrentInstanceCount", "DesiredInstanceCount"),
+    "DesiredWeight": ("CurrentWeight", "DesiredWeight"),
+}
 
 
 @dataclass
@@ -123,7 +128,14 @@ class EndpointRunner:
 
         self._after(endpoint, self._world.timings.endpoint_creating, endpoint.created, settle)
 
-    def update(self, endpoint: Endpoint, config_name: str, at: float) -> None:
+    def update(
+        self,
+        endpoint: Endpoint,
+        config_name: str,
+        at: float,
+        retained: frozenset[str] = frozenset(),
+    ) -> None:
+        """Deploy ``config_name``; ``retained`` variant properties keep their current values."""
         endpoint.status, endpoint.last_modified = "Updating", at
         endpoint.pending_config, endpoint.pending_since = config_name, at
 
@@ -142,7 +154,13 @@ class EndpointRunner:
                 return
             config = self._region.endpoint_configs[config_name]
             endpoint.config_name, endpoint.failure_reason = config_name, None
+            before = {variant["VariantName"]: variant for variant in endpoint.variants}
             endpoint.variants = variant_summaries(self._region, config, when)
+            for variant in endpoint.variants:
+                old = before.get(variant["VariantName"])
+                for prop, members in _RETAINABLE.items():
+                    if old is not None and prop in retained:
+                        variant.update({member: old[member] for member in members})
             self._log(endpoint, when, f"Deployed endpoint configuration {config_name}")
 
         self._after(endpoint, self._world.timings.endpoint_updating, at, settle)
@@ -234,11 +252,22 @@ def _require_in_service(endpoint: Endpoint) -> None:
         )
 
 
+def retained_properties(params: Params) -> frozenset[str]:
+    """What RetainAllVariantProperties keeps, less ExcludeRetainedVariantProperties."""
+    if not params.get("RetainAllVariantProperties"):
+        return frozenset()
+    excluded = {
+        p["VariantPropertyType"] for p in params.get("ExcludeRetainedVariantProperties", [])
+    }
+    return frozenset(_RETAINABLE) - excluded
+
+
 def update_endpoint(ctx: RequestContext, params: Params) -> Response:
     endpoint = find_endpoint(ctx.region, params["EndpointName"])
     _require_in_service(endpoint)
     find_config(ctx.region, params["EndpointConfigName"])
-    EndpointRunner(ctx.world, ctx.region).update(endpoint, params["EndpointConfigName"], ctx.now)
+    runner = EndpointRunner(ctx.world, ctx.region)
+    runner.update(endpoint, params["EndpointConfigName"], ctx.now, retained_properties(params))
     return {"EndpointArn": endpoint.arn}
 
 

@@ -1,10 +1,10 @@
-"""Service errors as the AWS JSON 1.1 protocol reports them."""
+"""Service errors: a code, a message and an HTTP status, rendered by each wire protocol."""
 
 from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """An error the client must see as ``{"__type": code, "message": ...}``."""
+    """An error the client must see with this code and message (``ClientError`` in botocore)."""
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(f"{code}: {message}")

@@ -1,4 +1,8 @@
-"""The aiohttp application: AWS JSON 1.1 on ``POST /``, admin API on ``/_emulator/``."""
+"""The aiohttp application: the AWS APIs and the admin API on ``/_emulator/``.
+
+AWS JSON 1.1 services share ``POST /``; REST-JSON services (SageMaker Runtime)
+have their model's own routes. Both go through one request pipeline.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from sagemaker_emulator import runtime
 from sagemaker_emulator.admin import admin_routes
 from sagemaker_emulator.clock import Clock
 from sagemaker_emulator.control import EmulatorControl
 from sagemaker_emulator.faults import FaultInjector
+from sagemaker_emulator.pipeline import RequestPipeline
 from sagemaker_emulator.protocol import Dispatcher
 from sagemaker_emulator.request_log import RequestLog
+from sagemaker_emulator.rest_json import RestJsonService
 from sagemaker_emulator.state import World
 
 log = structlog.get_logger(__name__)
@@ -36,7 +43,9 @@ class EmulatorServer:
         self.faults = FaultInjector(seed)
         self.requests = RequestLog()
         self.control = EmulatorControl(self.world, self.faults, self.requests)
-        self.dispatcher = Dispatcher(self.world, self.faults, self.requests, check_responses)
+        self.pipeline = RequestPipeline(self.world, self.faults, self.requests, check_responses)
+        self.dispatcher = Dispatcher(self.pipeline)
+        self.sagemaker_runtime = RestJsonService(self.pipeline, runtime.SERVICE, runtime.OPERATIONS)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -44,6 +53,7 @@ class EmulatorServer:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.add_routes(admin_routes(self.control))
         app.router.add_post("/", self.dispatcher.handle)
+        app.add_routes(self.sagemaker_runtime.routes())
         return app
 
     @property

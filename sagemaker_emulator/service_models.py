@@ -14,6 +14,13 @@ SERVICES = {
     "application-autoscaling": "AnyScaleFrontendService",
 }
 
+# The error code for a request the service finds invalid, where it is not ValidationException.
+_VALIDATION_CODES = {"sagemaker-runtime": "ValidationError"}
+
+
+def validation_code(service: str) -> str:
+    return _VALIDATION_CODES.get(service, "ValidationException")
+
 
 @cache
 def service_model(service: str) -> Any:

@@ -2,7 +2,7 @@
 
 botocore's ``ParamValidator`` checks required members, types and minimums; the
 walk here adds the ``max``, ``pattern`` and ``enum`` constraints that the same
-shapes carry. Every problem becomes one clause of a single ValidationException,
+shapes carry. Every problem becomes one clause of a single validation error,
 ``Value 'x' at 'trainingJobName' failed to satisfy constraint: ...``, naming the
 field by its AWS path (lower camel case, 1-based ``.N.member`` list indices).
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.validate import ParamValidator
 
-from sagemaker_emulator.errors import validation_error
-from sagemaker_emulator.service_models import operation_model
+from sagemaker_emulator.errors import ServiceError
+from sagemaker_emulator.service_models import operation_model, validation_code
 
 _INDEX = re.compile(r"\[(\d+)\]")
 _MAP_KEY = re.compile(r" \(key: .*\)$")
@@ -170,4 +170,7 @@ class RequestValidator:
         if clauses:
             count = len(clauses)
             noun = "error" if count == 1 else "errors"
-            raise validation_error(f"{count} validation {noun} detected: " + "; ".join(clauses))
+            raise ServiceError(
+                validation_code(self._service),
+                f"{count} validation {noun} detected: " + "; ".join(clauses),
+            )

@@ -32,3 +32,9 @@ async def logs(emulator: RunningEmulator) -> AsyncIterator[Any]:
 async def autoscaling(emulator: RunningEmulator) -> AsyncIterator[Any]:
     async with emulator.client("application-autoscaling", retries_off=True) as client:
         yield client
+
+
+@pytest_asyncio.fixture
+async def runtime(emulator: RunningEmulator) -> AsyncIterator[Any]:
+    async with emulator.client("sagemaker-runtime", retries_off=True) as client:
+        yield client

@@ -131,6 +131,28 @@ async def test_update_to_a_good_config(emulator: RunningEmulator, sagemaker: Any
     assert "FailureReason" not in described
 
 
+async def test_update_retains_variant_properties(emulator: RunningEmulator, sagemaker: Any) -> None:
+    await deploy(emulator, sagemaker)
+    # As autoscaling would: the variant runs 4 instances, not the configuration's 1.
+    await sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName="ep",
+        DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "DesiredInstanceCount": 4}],
+    )
+    emulator.control.advance(30)
+    await sagemaker.create_model(**model("model-2", image="repo/new:2"))
+    await sagemaker.create_endpoint_config(**endpoint_config("config-2", "model-2", count=2))
+    await sagemaker.update_endpoint(
+        EndpointName="ep",
+        EndpointConfigName="config-2",
+        RetainAllVariantProperties=True,
+        ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DesiredWeight"}],
+    )
+    emulator.control.advance(180)
+    [variant] = (await sagemaker.describe_endpoint(EndpointName="ep"))["ProductionVariants"]
+    assert (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (4, 4)
+    assert variant["DeployedImages"][0]["SpecifiedImage"] == "repo/new:2"
+
+
 async def test_update_to_a_bad_config_rolls_back(emulator: RunningEmulator, sagemaker: Any) -> None:
     await deploy(emulator, sagemaker)
     await sagemaker.create_model(**model("model-2"))
