@@ -85,6 +85,7 @@ SERVICES = (
             Root("CreateModel", frozenset({"ModelName"})),
             Root("CreateEndpointConfig", frozenset({"EndpointConfigName"})),
             Root("CreateEndpoint", frozenset({"EndpointName", "EndpointConfigName"})),
+            Root("UpdateEndpoint", frozenset({"EndpointName", "EndpointConfigName"})),
         ),
     ),
     Service(

@@ -144,6 +144,14 @@ CREATION_TIME = PrinterColumn(
 )
 
 
+# SageMaker objects cannot move between regions: a hosting kind's region is fixed.
+REGION_IS_IMMUTABLE = (
+    "self.region == oldSelf.region",
+    "spec.region is immutable: the SageMaker objects live in that region. To use another "
+    "region, delete this resource and create it again",
+)
+
+
 @dataclass(frozen=True)
 class KindInfo:
     """Everything the CRD of a kind needs beyond its models."""
@@ -156,6 +164,8 @@ class KindInfo:
     printer_columns: tuple[PrinterColumn, ...]
     description: str
     immutable_spec: bool
+    # CEL rules on `spec` (rule, message), checked by the apiserver on create and update.
+    spec_rules: tuple[tuple[str, str], ...] = ()
 
     @property
     def singular(self) -> str:

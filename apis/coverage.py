@@ -67,9 +67,11 @@ KINDS = (
         "HostingDeployment",
         HostingDeploymentSpec,
         (
-            # The operator names and versions the endpoint config; the endpoint likewise.
+            # The operator names and versions the endpoint config; the endpoint name is
+            # spec.endpointName or derived from the resource.
             _sagemaker("CreateEndpointConfig", "EndpointConfigName"),
-            _sagemaker("CreateEndpoint", "EndpointName", "EndpointConfigName"),
+            _sagemaker("CreateEndpoint", "EndpointConfigName"),
+            _sagemaker("UpdateEndpoint", "EndpointConfigName"),
         ),
         # models/containers describe the CreateModel requests (checked as HostingModel).
         CONNECTION_FIELDS | {"models", "containers"},

@@ -9,11 +9,13 @@ from apis.schema import Schema, model_schema
 
 
 def spec_schema(info: KindInfo) -> Schema:
-    """The schema of `spec`, with the immutability rule on jobs."""
+    """The schema of `spec`, with the immutability rule on jobs and the kind's own rules."""
     schema = model_schema(info.spec, description=f"The desired state of the {info.kind}.")
-    if info.immutable_spec:
+    rules = [("self == oldSelf", IMMUTABLE_JOB_MESSAGE)] if info.immutable_spec else []
+    rules.extend(info.spec_rules)
+    if rules:
         schema["x-kubernetes-validations"] = [
-            {"rule": "self == oldSelf", "message": IMMUTABLE_JOB_MESSAGE}
+            {"rule": rule, "message": message} for rule, message in rules
         ]
     return schema
 

@@ -9,11 +9,13 @@ from pydantic import Field
 from apis.base import ApiModel
 from apis.common import (
     API_VERSION,
+    REGION_IS_IMMUTABLE,
     KindInfo,
     ObjectMeta,
     PrinterColumn,
     ResourceStatus,
     SageMakerConnection,
+    Timestamp,
 )
 from apis.generated.sagemaker import CreateEndpointConfigRequest
 
@@ -26,7 +28,10 @@ class EndpointConfigStatus(ResourceStatus):
     """What SageMaker last said about the endpoint configuration."""
 
     status: str | None = Field(
-        None, description="Created once SageMaker has the configuration, or the operator's state."
+        None,
+        description="Created once SageMaker has the configuration; "
+        "SynchronizingK8sJobWithSageMaker before, Failed when SageMaker refused it, Deleting "
+        "while it is removed.",
     )
     sage_maker_endpoint_config_name: str | None = Field(
         None,
@@ -35,6 +40,11 @@ class EndpointConfigStatus(ResourceStatus):
     )
     endpoint_config_arn: str | None = Field(
         None, alias="endpointConfigArn", description="The endpoint configuration's ARN."
+    )
+    last_update_time: Timestamp | None = Field(
+        None,
+        alias="lastUpdateTime",
+        description="When SageMaker created the current endpoint configuration.",
     )
 
 
@@ -56,8 +66,9 @@ ENDPOINT_CONFIG = KindInfo(
     status=EndpointConfigStatus,
     printer_columns=(
         PrinterColumn("Status", ".status.status"),
-        PrinterColumn("Sagemaker-Endpoint-Config-Name", ".status.sageMakerEndpointConfigName"),
+        PrinterColumn("Sage-Maker-EndpointConfig-Name", ".status.sageMakerEndpointConfigName"),
     ),
     description="A SageMaker endpoint configuration.",
     immutable_spec=False,
+    spec_rules=(REGION_IS_IMMUTABLE,),
 )

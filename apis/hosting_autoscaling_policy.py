@@ -15,6 +15,7 @@ from apis.base import ApiModel, ListMapKey, unique_items
 from apis.common import (
     API_VERSION,
     CREATION_TIME,
+    REGION_IS_IMMUTABLE,
     KindInfo,
     ObjectMeta,
     PrinterColumn,
@@ -66,7 +67,8 @@ class HostingAutoscalingPolicySpec(SageMakerConnection):
         alias="policyName",
         min_length=1,
         max_length=256,
-        description="The scaling policy's name; derived from the resource when absent.",
+        description="The scaling policy's name (default SageMakerEndpointInvocationScalingPolicy, "
+        "as the old operator's).",
     )
     policy_type: Literal["TargetTrackingScaling", "StepScaling", "PredictiveScaling"] = Field(
         "TargetTrackingScaling", alias="policyType", description="The kind of scaling policy."
@@ -110,11 +112,17 @@ class HostingAutoscalingPolicyStatus(ResourceStatus):
     hosting_autoscaling_policy_status: str | None = Field(
         None,
         alias="hostingAutoscalingPolicyStatus",
-        description="Created, Reconciling, Error, or SynchronizingK8sJobWithSageMaker.",
+        description="SynchronizingK8sJobWithSageMaker, Reconciling (waiting for an endpoint "
+        "or applying), Created, Failed (refused by Application Auto Scaling), or Deleting.",
     )
     policy_name: str | None = Field(None, alias="policyName", description="The policy's name.")
     resource_id_list: list[str] | None = Field(
         None, alias="resourceIDList", description="The AWS resource ids scaled by the policy."
+    )
+    policy_arns: list[str] | None = Field(
+        None,
+        alias="policyArns",
+        description="The scaling policy's ARN on each resource, in resourceIDList's order.",
     )
 
 
@@ -140,4 +148,5 @@ HOSTING_AUTOSCALING_POLICY = KindInfo(
     ),
     description="Application Auto Scaling for SageMaker endpoint variants.",
     immutable_spec=False,
+    spec_rules=(REGION_IS_IMMUTABLE,),
 )

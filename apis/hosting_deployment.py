@@ -16,6 +16,7 @@ from pydantic import Field, StrictBool, model_validator
 from apis.base import ApiModel, ListMapKey, PreserveUnknownFields, unique_items
 from apis.common import (
     API_VERSION,
+    REGION_IS_IMMUTABLE,
     KindInfo,
     NameValue,
     ObjectMeta,
@@ -34,6 +35,7 @@ from apis.generated.sagemaker import (
     MetricsConfig,
     ProductionVariant,
     Tag,
+    VariantProperty,
     VpcConfig,
 )
 
@@ -94,6 +96,13 @@ class HostingModel(ApiModel):
 class HostingDeploymentSpec(SageMakerConnection):
     """The endpoint's models, its configuration, and where to deploy it."""
 
+    endpoint_name: str | None = Field(
+        None,
+        alias="endpointName",
+        max_length=63,
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="A fixed SageMaker endpoint name; derived from the resource when absent.",
+    )
     production_variants: Variants = Field(
         alias="productionVariants", description="The models to host and the instances for each."
     )
@@ -136,6 +145,24 @@ class HostingDeploymentSpec(SageMakerConnection):
     deployment_config: DeploymentConfig | None = Field(
         None, alias="deploymentConfig", description="How an endpoint update is rolled out."
     )
+    retain_all_variant_properties: StrictBool | None = Field(
+        None,
+        alias="retainAllVariantProperties",
+        description="On update, keep the variants' current instance counts, weights and data "
+        "capture (as autoscaling left them) instead of the spec's.",
+    )
+    exclude_retained_variant_properties: (
+        Annotated[list[VariantProperty], Field(max_length=3)] | None
+    ) = Field(
+        None,
+        alias="excludeRetainedVariantProperties",
+        description="With retainAllVariantProperties, the properties to take from the spec.",
+    )
+    retain_deployment_config: StrictBool | None = Field(
+        None,
+        alias="retainDeploymentConfig",
+        description="On update, keep the endpoint's current deploymentConfig.",
+    )
     tags: Tags | None = Field(None, description="Tags for every SageMaker object created.")
 
     @model_validator(mode="after")
@@ -168,6 +195,20 @@ def container_references(model: HostingModel) -> list[str]:
     return refs
 
 
+class DeployedImage(ApiModel):
+    """An image a variant runs: as specified, as resolved to a digest, and when."""
+
+    specified_image: str | None = Field(
+        None, alias="specifiedImage", description="The image as the model names it."
+    )
+    resolved_image: str | None = Field(
+        None, alias="resolvedImage", description="The image digest SageMaker deployed."
+    )
+    resolution_time: Timestamp | None = Field(
+        None, alias="resolutionTime", description="When SageMaker resolved the image."
+    )
+
+
 class VariantStatus(ApiModel):
     """The current and desired state of one production variant."""
 
@@ -183,6 +224,9 @@ class VariantStatus(ApiModel):
     )
     desired_weight: float | None = Field(
         None, alias="desiredWeight", description="The traffic weight requested."
+    )
+    deployed_images: list[DeployedImage] | None = Field(
+        None, alias="deployedImages", description="The images the variant runs."
     )
 
 
@@ -242,4 +286,13 @@ HOSTING_DEPLOYMENT = KindInfo(
     ),
     description="A SageMaker endpoint with its models and endpoint configuration.",
     immutable_spec=False,
+    spec_rules=(
+        REGION_IS_IMMUTABLE,
+        (
+            "has(self.endpointName) == has(oldSelf.endpointName) && "
+            "(!has(self.endpointName) || self.endpointName == oldSelf.endpointName)",
+            "spec.endpointName is immutable: it names the SageMaker endpoint this resource "
+            "owns. To serve under another name, create a new HostingDeployment",
+        ),
+    ),
 )

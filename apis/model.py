@@ -9,11 +9,13 @@ from pydantic import Field
 from apis.base import ApiModel
 from apis.common import (
     API_VERSION,
+    REGION_IS_IMMUTABLE,
     KindInfo,
     ObjectMeta,
     PrinterColumn,
     ResourceStatus,
     SageMakerConnection,
+    Timestamp,
 )
 from apis.generated.sagemaker import CreateModelRequest
 
@@ -26,12 +28,17 @@ class ModelStatus(ResourceStatus):
     """What SageMaker last said about the model."""
 
     status: str | None = Field(
-        None, description="Created once SageMaker has the model, or the operator's state."
+        None,
+        description="Created once SageMaker has the model; SynchronizingK8sJobWithSageMaker "
+        "before, Failed when SageMaker refused it, Deleting while it is removed.",
     )
     sage_maker_model_name: str | None = Field(
         None, alias="sageMakerModelName", description="The model's name in SageMaker."
     )
     model_arn: str | None = Field(None, alias="modelArn", description="The model's ARN.")
+    last_update_time: Timestamp | None = Field(
+        None, alias="lastUpdateTime", description="When SageMaker created the current model."
+    )
 
 
 class Model(ApiModel):
@@ -52,8 +59,9 @@ MODEL = KindInfo(
     status=ModelStatus,
     printer_columns=(
         PrinterColumn("Status", ".status.status"),
-        PrinterColumn("Sagemaker-Model-Name", ".status.sageMakerModelName"),
+        PrinterColumn("Sage-Maker-Model-Name", ".status.sageMakerModelName"),
     ),
     description="A SageMaker model.",
     immutable_spec=False,
+    spec_rules=(REGION_IS_IMMUTABLE,),
 )

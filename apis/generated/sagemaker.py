@@ -4315,3 +4315,73 @@ class CreateEndpointRequest(ApiModel):
     tags: (
         Annotated[list[Tag], ListMapKey("key"), unique_items("key"), Field(max_length=50)] | None
     ) = Field(None, alias="tags", description="An array of key-value pairs.")
+
+
+class VariantProperty(ApiModel):
+    """Specifies a production variant property type for an Endpoint."""
+
+    variant_property_type: Literal["DesiredInstanceCount", "DesiredWeight", "DataCaptureConfig"] = (
+        Field(alias="variantPropertyType", description="The type of variant property.")
+    )
+
+
+class UpdateEndpointRequest(ApiModel):
+    """SageMaker UpdateEndpointInput."""
+
+    endpoint_name: (
+        Annotated[str, Field(max_length=63, pattern="^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$")]
+        | None
+    ) = Field(
+        None,
+        alias="endpointName",
+        description=(
+            "Optional: derived from the resource when absent. The name of"
+            " the endpoint whose configuration you want to update."
+        ),
+    )
+    endpoint_config_name: (
+        Annotated[str, Field(max_length=63, pattern="^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$")]
+        | None
+    ) = Field(
+        None,
+        alias="endpointConfigName",
+        description=(
+            "Optional: derived from the resource when absent. The name of"
+            " the new endpoint configuration."
+        ),
+    )
+    retain_all_variant_properties: StrictBool | None = Field(
+        None,
+        alias="retainAllVariantProperties",
+        description=(
+            "When updating endpoint resources, enables or disables the "
+            "retention of variant properties , such as the instance count"
+            " or the variant weight."
+        ),
+    )
+    exclude_retained_variant_properties: (
+        Annotated[list[VariantProperty], Field(max_length=3)] | None
+    ) = Field(
+        None,
+        alias="excludeRetainedVariantProperties",
+        description=(
+            "When you are updating endpoint resources with "
+            "RetainAllVariantProperties , whose value is set to true , "
+            "ExcludeRetainedVariantProperties specifies the list of type "
+            "VariantProperty to override with..."
+        ),
+    )
+    deployment_config: DeploymentConfig | None = Field(
+        None,
+        alias="deploymentConfig",
+        description=(
+            "The deployment configuration for an endpoint, which contains"
+            " the desired deployment strategy and rollback "
+            "configurations."
+        ),
+    )
+    retain_deployment_config: StrictBool | None = Field(
+        None,
+        alias="retainDeploymentConfig",
+        description=("Specifies whether to reuse the last deployment configuration."),
+    )

@@ -55,25 +55,27 @@ def _hosting_containers(model: HostingModel, spec: HostingDeploymentSpec) -> lis
     return [container.to_wire() for container in resolved]
 
 
+def hosting_create_model(spec: HostingDeploymentSpec, model: HostingModel, name: str) -> Request:
+    """The CreateModel request for one of a HostingDeployment's models."""
+    wire = model.to_wire()
+    containers = _hosting_containers(model, spec)
+    # With one container it is the primary; several make a serial inference pipeline.
+    if len(containers) == 1:
+        wire["primaryContainer"] = containers[0]
+        wire.pop("containers", None)
+    else:
+        wire["containers"] = containers
+        wire.pop("primaryContainer", None)
+    if spec.tags:
+        wire["tags"] = [tag.to_wire() for tag in spec.tags]
+    return request_for("CreateModel", wire, ModelName=name)
+
+
 def hosting_create_models(
     spec: HostingDeploymentSpec, sagemaker_names: dict[str, str]
 ) -> list[Request]:
     """One CreateModel per spec model; `sagemaker_names` maps spec model names to SageMaker's."""
-    requests = []
-    for model in spec.models:
-        wire = model.to_wire()
-        containers = _hosting_containers(model, spec)
-        # With one container it is the primary; several make a serial inference pipeline.
-        if len(containers) == 1:
-            wire["primaryContainer"] = containers[0]
-            wire.pop("containers", None)
-        else:
-            wire["containers"] = containers
-            wire.pop("primaryContainer", None)
-        if spec.tags:
-            wire["tags"] = [tag.to_wire() for tag in spec.tags]
-        requests.append(request_for("CreateModel", wire, ModelName=sagemaker_names[model.name]))
-    return requests
+    return [hosting_create_model(spec, m, sagemaker_names[m.name]) for m in spec.models]
 
 
 def hosting_create_endpoint_config(
@@ -96,8 +98,13 @@ def hosting_create_endpoint(
     )
 
 
-def hosting_update_endpoint(endpoint_name: str, config_name: str) -> Request:
-    return {"EndpointName": endpoint_name, "EndpointConfigName": config_name}
+def hosting_update_endpoint(
+    spec: HostingDeploymentSpec, endpoint_name: str, config_name: str
+) -> Request:
+    """UpdateEndpoint to a new configuration, with the spec's retention choices."""
+    return request_for(
+        "UpdateEndpoint", spec.to_wire(), EndpointName=endpoint_name, EndpointConfigName=config_name
+    )
 
 
 def autoscaling_resource_ids(spec: HostingAutoscalingPolicySpec) -> list[str]:

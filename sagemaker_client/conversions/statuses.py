@@ -155,6 +155,7 @@ def model_status(describe: Response) -> ModelStatus:
             "status": "Created",
             "sageMakerModelName": describe["ModelName"],
             "modelArn": describe["ModelArn"],
+            "lastUpdateTime": _time(describe.get("CreationTime")),
         }
     )
 
@@ -165,6 +166,7 @@ def endpoint_config_status(describe: Response) -> EndpointConfigStatus:
             "status": "Created",
             "sageMakerEndpointConfigName": describe["EndpointConfigName"],
             "endpointConfigArn": describe["EndpointConfigArn"],
+            "lastUpdateTime": _time(describe.get("CreationTime")),
         }
     )
 
@@ -178,6 +180,15 @@ def endpoint_status(describe: Response, region: str) -> HostingDeploymentStatus:
             "desiredInstanceCount": v.get("DesiredInstanceCount"),
             "currentWeight": v.get("CurrentWeight"),
             "desiredWeight": v.get("DesiredWeight"),
+            "deployedImages": [
+                {
+                    "specifiedImage": image.get("SpecifiedImage"),
+                    "resolvedImage": image.get("ResolvedImage"),
+                    "resolutionTime": _time(image.get("ResolutionTime")),
+                }
+                for image in v.get("DeployedImages", [])
+            ]
+            or None,
         }
         for v in describe.get("ProductionVariants", [])
     ]

@@ -272,6 +272,13 @@ def test_endpoint_status_from_describe() -> None:
                 "DesiredWeight": 1.0,
                 "CurrentInstanceCount": 1,
                 "DesiredInstanceCount": 2,
+                "DeployedImages": [
+                    {
+                        "SpecifiedImage": "xgboost:latest",
+                        "ResolvedImage": "xgboost@sha256:0123",
+                        "ResolutionTime": NOW,
+                    }
+                ],
             }
         ],
     }
@@ -282,6 +289,13 @@ def test_endpoint_status_from_describe() -> None:
         "https://runtime.sagemaker.us-east-2.amazonaws.com/endpoints/host-xgboost-abc/invocations"
     )
     assert status["productionVariants"][0]["desiredInstanceCount"] == 2
+    assert status["productionVariants"][0]["deployedImages"] == [
+        {
+            "specifiedImage": "xgboost:latest",
+            "resolvedImage": "xgboost@sha256:0123",
+            "resolutionTime": "2026-01-02T03:04:05Z",
+        }
+    ]
     assert status["creationTime"].startswith("2026-01-02T03:04:05")
 
 
@@ -292,7 +306,9 @@ def test_model_and_endpoint_config_status_from_describe() -> None:
         "CreationTime": NOW,
     }
     assert_valid_response(model, "DescribeModel")
-    assert statuses.model_status(model).to_wire()["sageMakerModelName"] == "xgboost-model-abc"
+    model_status = statuses.model_status(model).to_wire()
+    assert model_status["sageMakerModelName"] == "xgboost-model-abc"
+    assert model_status["lastUpdateTime"] == "2026-01-02T03:04:05Z"
     config = {
         "EndpointConfigName": "ec-abc",
         "EndpointConfigArn": "arn:aws:sagemaker:us-east-2:123456789012:endpoint-config/ec-abc",
@@ -305,4 +321,5 @@ def test_model_and_endpoint_config_status_from_describe() -> None:
         "status": "Created",
         "sageMakerEndpointConfigName": "ec-abc",
         "endpointConfigArn": config["EndpointConfigArn"],
+        "lastUpdateTime": "2026-01-02T03:04:05Z",
     }
