@@ -40,6 +40,7 @@ class ManagerOptions:
     default_concurrency: int = 1
     concurrency_per_kind: Mapping[str, int] = field(default_factory=dict)
     job_poll_interval_seconds: float = 60.0
+    drift_check_interval_seconds: float = 600.0
     default_sagemaker_requests_per_second: float = 10.0
     sagemaker_requests_per_second_per_region: Mapping[str, float] = field(default_factory=dict)
     graceful_shutdown_timeout_seconds: float = 30.0
@@ -145,7 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="how often running SageMaker jobs are polled",
+        help="how often something SageMaker is still changing (a running job, a Creating "
+        "endpoint) is polled",
+    )
+    add(
+        "--drift-check-interval",
+        dest="drift_check_interval",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how often a settled endpoint, model or scaling policy is checked for changes "
+        "made outside the operator (default 600)",
     )
     add(
         "--sagemaker-request-budget",
@@ -201,6 +212,8 @@ def parse_options(
         parser.error("--sagemaker-request-budget must be positive")
     if args.job_poll_interval <= 0:
         parser.error("--job-poll-interval must be positive")
+    if args.drift_check_interval <= 0:
+        parser.error("--drift-check-interval must be positive")
     lease, renew, retry = (
         args.leader_election_lease_duration,
         args.leader_election_renew_deadline,
@@ -225,6 +238,7 @@ def parse_options(
         default_concurrency=default_workers,
         concurrency_per_kind=concurrency,
         job_poll_interval_seconds=args.job_poll_interval,
+        drift_check_interval_seconds=args.drift_check_interval,
         default_sagemaker_requests_per_second=default_qps,
         sagemaker_requests_per_second_per_region=budgets,
         graceful_shutdown_timeout_seconds=args.graceful_shutdown_timeout,

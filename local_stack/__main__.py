@@ -24,7 +24,7 @@ from local_cluster import ControlPlane
 from local_cluster.build import say
 from local_cluster.processes import free_port, terminate
 from local_stack.processes import start_emulator, start_operator
-from reconcilers.kinds import JOB_STATUS_FIELDS
+from reconcilers.kinds import STATUS_FIELDS
 from sagemaker_emulator.testing import make_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ async def _statuses(stack: Stack) -> dict[str, str | None]:
     listed = yaml.safe_load(await _run(stack.kubectl("get", kinds, "-A", "-o", "yaml")))
     found: dict[str, str | None] = {}
     for item in listed.get("items") or []:
-        field = JOB_STATUS_FIELDS[item["kind"]]
+        field = STATUS_FIELDS[item["kind"]]
         found[f"{item['kind']}/{item['metadata']['name']}"] = (item.get("status") or {}).get(field)
     return found
 

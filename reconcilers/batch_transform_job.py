@@ -7,7 +7,7 @@ from typing import Any
 
 from apis.batch_transform_job import BATCH_TRANSFORM_JOB, BatchTransformJobStatus
 from reconcilers.job_kind import JobKind
-from reconcilers.kinds import JOB_STATUS_FIELDS, TRANSFORM_JOB_KIND
+from reconcilers.kinds import STATUS_FIELDS, TRANSFORM_JOB_KIND
 from sagemaker_client.conversions.requests import create_transform_job
 from sagemaker_client.conversions.statuses import transform_job_status
 
@@ -21,7 +21,7 @@ BATCH_TRANSFORM_JOB_DESCRIPTOR = JobKind(
     info=BATCH_TRANSFORM_JOB,
     name_field="transformJobName",
     status_name_field="sageMakerTransformJobName",
-    status_field=JOB_STATUS_FIELDS[TRANSFORM_JOB_KIND.kind],
+    status_field=STATUS_FIELDS[TRANSFORM_JOB_KIND.kind],
     name_limit=63,
     name_param="TransformJobName",
     describe_status_key="TransformJobStatus",

@@ -23,7 +23,7 @@ from apis.training_job import TrainingJobSpec
 from controller.cache import ObjectCache
 from controller.resources import KubeObject, ObjectKey
 from reconcilers.job_kind import JobContext, JobKind
-from reconcilers.kinds import JOB_STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
+from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
 from reconcilers.kube import metadata
 from sagemaker_client.conversions.requests import create_hyper_parameter_tuning_job
 from sagemaker_client.conversions.statuses import hyperparameter_tuning_job_status
@@ -161,7 +161,7 @@ def tuning_job_descriptor(children: TuningChildren) -> JobKind:
         info=HYPERPARAMETER_TUNING_JOB,
         name_field="hyperParameterTuningJobName",
         status_name_field="sageMakerHyperParameterTuningJobName",
-        status_field=JOB_STATUS_FIELDS[TUNING_JOB_KIND.kind],
+        status_field=STATUS_FIELDS[TUNING_JOB_KIND.kind],
         name_limit=32,
         name_param="HyperParameterTuningJobName",
         describe_status_key="HyperParameterTuningJobStatus",

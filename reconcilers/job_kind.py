@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from apis.common import KindInfo
 from controller.resources import Kind, KubeObject
-from reconcilers.runtime import OperatorRuntime
+from reconcilers.context import SageMakerContext
 
 SYNCHRONIZING = "SynchronizingK8sJobWithSageMaker"
 TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
@@ -45,26 +45,7 @@ class JobKind:
 
 
 @dataclass
-class JobContext:
-    """One reconcile's view of one resource."""
+class JobContext(SageMakerContext):
+    """One reconcile's view of one job resource."""
 
-    obj: KubeObject
-    spec: Any
     sagemaker_name: str
-    job: JobKind
-    runtime: OperatorRuntime
-
-    @property
-    def region(self) -> str:
-        region: str = self.spec.region
-        return region
-
-    @property
-    def endpoint(self) -> str | None:
-        endpoint: str | None = self.spec.sage_maker_endpoint
-        return endpoint
-
-    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        return await self.runtime.sagemaker.call(
-            operation, self.region, params, endpoint=self.endpoint
-        )

@@ -1,7 +1,6 @@
 """The job core's status writes: mirror, fail, or report a transient error, with Events.
 
-Status is merge-patched only when it changed; conditions keep their lastTransitionTime while
-their status holds; an Event marks each state change, and each error when it starts.
+An Event marks each state change of the job, and each error when it starts.
 """
 
 from __future__ import annotations
@@ -10,13 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.reconcile import Result
 from controller.resources import KubeObject
-from reconcilers.conditions import FALSE, TRUE, condition, merge_conditions
+from reconcilers.conditions import FALSE, TRUE
 from reconcilers.job_kind import SYNCHRONIZING, JobKind
-from reconcilers.kube import KubeWriter, metadata, now_rfc3339, status_patch
+from reconcilers.kube import KubeWriter
+from reconcilers.status_writer import StatusWriter, Wanted, kept, reason_of
 from sagemaker_client.errors import SageMakerError
 
 log = structlog.get_logger("reconcilers.job")
@@ -28,6 +27,7 @@ class JobStatusWriter:
     def __init__(self, job: JobKind, kube: KubeWriter) -> None:
         self.job = job
         self.kube = kube
+        self.writer = StatusWriter(kube)
 
     async def mirror(
         self, obj: KubeObject, current: Mapping[str, Any], desired: dict[str, Any]
@@ -41,29 +41,11 @@ class JobStatusWriter:
         obj: KubeObject,
         current: Mapping[str, Any],
         desired: dict[str, Any],
-        wanted_conditions: list[tuple[str, str, str, str]],
+        wanted_conditions: list[Wanted],
     ) -> None:
-        """Merge-patch ``desired`` (its conditions replaced by ``wanted_conditions``) if it
-        differs from ``current``, and record an Event for a state change."""
-        generation = metadata(obj).get("generation")
-        desired["observedGeneration"] = generation
-        desired["conditions"] = merge_conditions(
-            current.get("conditions"),
-            [condition(t, s, r, m, generation) for t, s, r, m in wanted_conditions],
-        )
-        if "lastCheckTime" in current:
-            desired.setdefault("lastCheckTime", current["lastCheckTime"])
-        patch = status_patch(current, desired)
-        if not patch:
-            return  # nothing changed: no write, no event
-        patch["lastCheckTime"] = now_rfc3339()
-        try:
-            await self.kube.patch_status(obj, patch)
-        except ApiException as error:
-            if error.status == 404:
-                return
-            raise
-        await self._events_for(obj, current, desired)
+        """Write ``desired`` if it changed, and record an Event for a state change."""
+        if await self.writer.write(obj, current, desired, wanted_conditions):
+            await self._events_for(obj, current, desired)
 
     async def _events_for(
         self, obj: KubeObject, current: Mapping[str, Any], desired: Mapping[str, Any]
@@ -117,34 +99,20 @@ class JobStatusWriter:
         desired = dict(status)
         desired.setdefault(self.job.status_field, SYNCHRONIZING)
         desired.setdefault(self.job.status_name_field, name)
-        previous = {c.get("type"): c for c in status.get("conditions") or []}
-        kept = [
-            (t, str(c.get("status")), str(c.get("reason")), str(c.get("message")))
-            for t, c in previous.items()
-            if t in ("Complete", "Failed") and c
-        ]
-        primary = str(desired[self.job.status_field])
-        if not kept:
-            kept = [t for t in ok_conditions(primary) if t[0] != "Synced"]
-        # The reason, not the message, decides whether we write: messages carry request ids.
-        synced = previous.get("Synced") or {}
-        same = synced.get("status") == FALSE and synced.get("reason") == reason_of(error.code)
-        message = str(synced.get("message")) if same else f"{error.code}: {error.message}"
-        synced_now = ("Synced", FALSE, reason_of(error.code), message)
-        await self.write(obj, status, desired, [synced_now, *kept])
-        if not same:
+        others = kept(status, ("Complete", "Failed"))
+        if not others:
+            primary = str(desired[self.job.status_field])
+            others = [t for t in ok_conditions(primary) if t[0] != "Synced"]
+        synced, new = self.writer.synced_false(status, error.code, f"{error.code}: {error.message}")
+        await self.writer.write(obj, status, desired, [synced, *others])
+        if new:
             # One Event when an error starts (or changes), not one per retry of it.
-            await self.kube.event(obj, "Warning", reason_of(error.code), message)
+            await self.kube.event(obj, "Warning", synced[2], synced[3])
 
 
-def ok_conditions(primary: str) -> list[tuple[str, str, str, str]]:
+def ok_conditions(primary: str) -> list[Wanted]:
     return [
         ("Synced", TRUE, "Synced", "the status mirrors SageMaker"),
         ("Complete", TRUE if primary == "Completed" else FALSE, reason_of(primary), primary),
         ("Failed", TRUE if primary == "Failed" else FALSE, reason_of(primary), primary),
     ]
-
-
-def reason_of(text: str) -> str:
-    cleaned = "".join(ch for ch in text if ch.isalnum() or ch == "_")
-    return cleaned[:1].upper() + cleaned[1:] if cleaned and cleaned[0].isalpha() else "Error"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apis.processing_job import PROCESSING_JOB
 from reconcilers.job_kind import JobKind
-from reconcilers.kinds import JOB_STATUS_FIELDS, PROCESSING_JOB_KIND
+from reconcilers.kinds import PROCESSING_JOB_KIND, STATUS_FIELDS
 from sagemaker_client.conversions.requests import create_processing_job
 from sagemaker_client.conversions.statuses import processing_job_status
 
@@ -13,7 +13,7 @@ PROCESSING_JOB_DESCRIPTOR = JobKind(
     info=PROCESSING_JOB,
     name_field="processingJobName",
     status_name_field="sageMakerProcessingJobName",
-    status_field=JOB_STATUS_FIELDS[PROCESSING_JOB_KIND.kind],
+    status_field=STATUS_FIELDS[PROCESSING_JOB_KIND.kind],
     name_limit=63,
     name_param="ProcessingJobName",
     describe_status_key="ProcessingJobStatus",

@@ -1,8 +1,9 @@
-"""The controllers the operator runs: one per SageMaker kind, sharing one SageMaker client."""
+"""The controllers the operator runs: one per kind, all sharing one SageMaker client."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -10,13 +11,19 @@ from controller.controller import ControllerRegistration
 from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Reconciler
 from reconcilers.batch_transform_job import BATCH_TRANSFORM_JOB_DESCRIPTOR
+from reconcilers.endpoint_config import ENDPOINT_CONFIG_DESCRIPTOR
+from reconcilers.hosting_autoscaling_policy import HOSTING_AUTOSCALING_POLICY_DESCRIPTOR
+from reconcilers.hosting_deployment import HOSTING_DEPLOYMENT_DESCRIPTOR
 from reconcilers.hyperparameter_tuning_job import TuningChildren, tuning_job_descriptor
 from reconcilers.job_core import JobReconciler
 from reconcilers.job_kind import JobKind
 from reconcilers.kinds import TRAINING_JOB_KIND, TUNING_JOB_KIND
 from reconcilers.kube import KubeWriter
+from reconcilers.model import MODEL_DESCRIPTOR
 from reconcilers.processing_job import PROCESSING_JOB_DESCRIPTOR
 from reconcilers.runtime import OperatorRuntime
+from reconcilers.service_core import ServiceReconciler
+from reconcilers.service_kind import ServiceKind
 from reconcilers.training_job import TRAINING_JOB_DESCRIPTOR
 from sagemaker_client.budget import RequestBudget
 from sagemaker_client.clients import SageMakerClients
@@ -31,7 +38,11 @@ def make_runtime(options: ManagerOptions, registry: CollectorRegistry | None) ->
     clients = SageMakerClients(
         budget, SageMakerMetrics(registry), default_endpoint=options.sagemaker_endpoint
     )
-    return OperatorRuntime(sagemaker=clients, job_poll_interval=options.job_poll_interval_seconds)
+    return OperatorRuntime(
+        sagemaker=clients,
+        job_poll_interval=options.job_poll_interval_seconds,
+        drift_check_interval=options.drift_check_interval_seconds,
+    )
 
 
 def _job_controller(
@@ -45,6 +56,23 @@ def _job_controller(
         kind=job.kind,
         reconciler_factory=factory,
         concurrency=concurrency,
+        close=runtime.sagemaker.aclose,
+    )
+
+
+def _service_controller(
+    service: ServiceKind[Any], runtime: OperatorRuntime, options: ManagerOptions
+) -> ControllerRegistration:
+    name = service.kind.kind.lower()
+
+    def factory(ctx: ReconcileContext) -> Reconciler:
+        return ServiceReconciler(service, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
+
+    return ControllerRegistration(
+        name=name,
+        kind=service.kind,
+        reconciler_factory=factory,
+        concurrency=options.concurrency_for(name),
         close=runtime.sagemaker.aclose,
     )
 
@@ -87,5 +115,14 @@ def controllers(
             PROCESSING_JOB_DESCRIPTOR,
             runtime,
             options.concurrency_for("processingjob"),
+        ),
+        *(
+            _service_controller(service, runtime, options)
+            for service in (
+                MODEL_DESCRIPTOR,
+                ENDPOINT_CONFIG_DESCRIPTOR,
+                HOSTING_DEPLOYMENT_DESCRIPTOR,
+                HOSTING_AUTOSCALING_POLICY_DESCRIPTOR,
+            )
         ),
     ]

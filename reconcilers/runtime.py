@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from sagemaker_client.clients import SageMakerClients
@@ -10,4 +11,16 @@ from sagemaker_client.clients import SageMakerClients
 @dataclass(frozen=True)
 class OperatorRuntime:
     sagemaker: SageMakerClients
+    # How often something SageMaker is still moving (a running job, a Creating endpoint) is
+    # looked at again.
     job_poll_interval: float = 60.0
+    # How often something settled (an InService endpoint, a created model) is checked for
+    # changes made behind the operator's back.
+    drift_check_interval: float = 600.0
+
+    def poll_delay(self) -> float:
+        # Jitter keeps a thousand resources created together from polling in lockstep.
+        return self.job_poll_interval * random.uniform(0.8, 1.2)
+
+    def drift_delay(self) -> float:
+        return self.drift_check_interval * random.uniform(0.9, 1.1)

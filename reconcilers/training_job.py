@@ -5,7 +5,7 @@ from __future__ import annotations
 from apis.training_job import TRAINING_JOB
 from controller.resources import KubeObject
 from reconcilers.job_kind import JobKind
-from reconcilers.kinds import JOB_STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
+from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
 from sagemaker_client.conversions.requests import create_training_job
 from sagemaker_client.conversions.statuses import training_job_status
 
@@ -23,7 +23,7 @@ TRAINING_JOB_DESCRIPTOR = JobKind(
     info=TRAINING_JOB,
     name_field="trainingJobName",
     status_name_field="sageMakerTrainingJobName",
-    status_field=JOB_STATUS_FIELDS[TRAINING_JOB_KIND.kind],
+    status_field=STATUS_FIELDS[TRAINING_JOB_KIND.kind],
     name_limit=63,
     name_param="TrainingJobName",
     describe_status_key="TrainingJobStatus",

@@ -45,6 +45,9 @@ TRANSIENT_CODES = frozenset(
         "PriorRequestNotComplete",
         "IDPCommunicationError",
         "EC2ThrottledException",
+        # Application Auto Scaling: another change to the same target is under way.
+        "ConcurrentUpdateException",
+        "InternalServiceException",
     }
 )
 
@@ -70,7 +73,8 @@ class SageMakerError(Exception):
     def is_not_found(self) -> bool:
         # SageMaker says "not found" in two ways: a ResourceNotFound code (most Describe
         # calls), or a ValidationException whose text says the resource does not exist.
-        if self.code == "ResourceNotFound":
+        # Application Auto Scaling says ObjectNotFoundException.
+        if self.code in ("ResourceNotFound", "ObjectNotFoundException"):
             return True
         text = self.message.lower()
         return self.code == "ValidationException" and (
@@ -79,7 +83,12 @@ class SageMakerError(Exception):
 
     @property
     def is_already_exists(self) -> bool:
-        return self.code == "ResourceInUse" or "already exists" in self.message.lower()
+        # Jobs say ResourceInUse; models, endpoint configs and endpoints say "Cannot create
+        # already existing model ..." in a ValidationException.
+        text = self.message.lower()
+        return (
+            self.code == "ResourceInUse" or "already exists" in text or "already existing" in text
+        )
 
 
 def classify(operation: str, error: BaseException) -> SageMakerError:

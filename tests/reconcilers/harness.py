@@ -16,21 +16,17 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 from prometheus_client import CollectorRegistry
 
+from apis.kinds import ALL_KINDS
 from controller.manager import Manager
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
-from reconcilers.kinds import JOB_STATUS_FIELDS
+from reconcilers.kinds import STATUS_FIELDS
 from reconcilers.registry import controllers, make_runtime
 from reconcilers.runtime import OperatorRuntime
 
 GROUP, VERSION = "sagemaker.aws.amazon.com", "v1"
 SAMPLES = Path(__file__).resolve().parents[2] / "config" / "samples"
-PLURALS = {
-    "TrainingJob": "trainingjobs",
-    "HyperparameterTuningJob": "hyperparametertuningjobs",
-    "BatchTransformJob": "batchtransformjobs",
-    "ProcessingJob": "processingjobs",
-}
+PLURALS = {info.kind: info.plural for info in ALL_KINDS}
 
 
 def sample(kind: str, name: str, **spec_changes: Any) -> dict[str, Any]:
@@ -161,8 +157,9 @@ class Kube:
     async def wait_for_status(
         self, kind: str, name: str, value: str, seconds: float = 30.0
     ) -> dict[str, Any]:
-        """Wait until the job's SageMaker status (``trainingJobStatus``, ...) is ``value``."""
-        field = JOB_STATUS_FIELDS[kind]
+        """Wait until the kind's status field (``trainingJobStatus``, ``endpointStatus``...)
+        is ``value``."""
+        field = STATUS_FIELDS[kind]
         found = await self.wait_for(
             kind, name, lambda o: status_of(field)(o) == value, seconds, f"{field}={value}"
         )

@@ -80,6 +80,8 @@ def test_a_bug_is_not_swallowed() -> None:
         ("ResourceNotFound", "Amazon SageMaker can't find a tuning job", True, False),
         ("ValidationException", "Could not find requested job with name x", True, False),
         ("ResourceInUse", "Training job names must be unique", False, True),
+        ("ValidationException", 'Cannot create already existing model "arn:x"', False, True),
+        ("ValidationException", 'Could not find endpoint "arn:x".', True, False),
         ("ValidationException", "1 validation error detected", False, False),
     ],
 )

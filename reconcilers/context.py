@@ -1,0 +1,54 @@
+"""One reconcile's view of one resource and the SageMaker calls made for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from controller.resources import KubeObject
+from reconcilers.kube import metadata
+from reconcilers.runtime import OperatorRuntime
+
+
+@dataclass
+class SageMakerContext:
+    """The resource, its validated spec, and where its SageMaker objects live."""
+
+    obj: KubeObject
+    spec: Any
+    runtime: OperatorRuntime
+
+    @property
+    def region(self) -> str:
+        region: str = self.spec.region
+        return region
+
+    @property
+    def endpoint(self) -> str | None:
+        endpoint: str | None = self.spec.sage_maker_endpoint
+        return endpoint
+
+    @property
+    def name(self) -> str:
+        return str(metadata(self.obj)["name"])
+
+    @property
+    def uid(self) -> str:
+        return str(metadata(self.obj)["uid"])
+
+    @property
+    def generation(self) -> int | None:
+        generation: int | None = metadata(self.obj).get("generation")
+        return generation
+
+    @property
+    def status(self) -> dict[str, Any]:
+        status: dict[str, Any] = self.obj.get("status") or {}
+        return status
+
+    async def call(
+        self, operation: str, params: dict[str, Any], *, service: str = "sagemaker"
+    ) -> dict[str, Any]:
+        return await self.runtime.sagemaker.call(
+            operation, self.region, params, endpoint=self.endpoint, service=service
+        )

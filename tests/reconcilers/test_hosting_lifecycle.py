@@ -1,0 +1,239 @@
+"""Each hosting kind end to end: real apiserver, real emulator, the operator in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_cluster import ControlPlane
+from sagemaker_emulator.testing import RunningEmulator
+from tests.reconcilers.harness import Kube, running_operator, sample
+from tests.reconcilers.hosting import (
+    condition,
+    conditions,
+    endpoint,
+    make_model,
+    referenced,
+    sagemaker_names,
+    uid_of,
+)
+from tests.tools import kubectl
+
+NOTHING: dict[str, list[str]] = {"Model": [], "EndpointConfig": [], "Endpoint": []}
+
+
+async def columns(plane: ControlPlane, kube: Kube, plural: str, name: str) -> dict[str, str]:
+    """`kubectl get` as a user sees it: header -> value for one resource."""
+    ran = (await kubectl(plane, "get", plural, name, "-n", kube.namespace)).check()
+    header, row = ran.stdout.splitlines()[:2]
+    return dict(zip(header.split(), row.split(), strict=True))
+
+
+async def test_hosting_deployment_in_service_then_deleted(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    created = await kube.create(sample("HostingDeployment", "web"))
+    uid = uid_of(created)
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("HostingDeployment", "web", "InService")
+        status = ready["status"]
+        assert status["endpointName"] == f"web-{uid}"
+        assert status["endpointArn"].endswith(f":endpoint/web-{uid}")
+        assert status["endpointConfigName"].startswith("web-")
+        assert status["endpointConfigName"].endswith(uid)
+        assert status["endpointUrl"] == (
+            f"https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/web-{uid}/invocations"
+        )
+        [model] = status["modelNames"]
+        assert model["name"] == "xgboost-model"
+        assert model["value"].startswith("xgboost-model-")
+        assert model["value"].endswith(uid)
+        [variant] = status["productionVariants"]
+        assert variant["variantName"] == "all-traffic"
+        assert (variant["currentInstanceCount"], variant["desiredInstanceCount"]) == (1, 1)
+        assert (variant["currentWeight"], variant["desiredWeight"]) == (1.0, 1.0)
+        assert variant["deployedImages"][0]["specifiedImage"].endswith("/xgboost:latest")
+        for stamp in ("creationTime", "lastModifiedTime", "lastCheckTime"):
+            assert status[stamp]
+        assert conditions(ready) == {"Synced": "True", "Ready": "True"}
+        assert condition(ready, "Ready")["reason"] == "InService"
+        assert status["observedGeneration"] == ready["metadata"]["generation"]
+        assert "sagemaker-operator-finalizer" in ready["metadata"]["finalizers"]
+        assert await sagemaker_names(emulator, uid) == referenced(ready)
+        shown = await columns(sagemaker_crds, kube, "hostingdeployments", "web")
+        assert shown == {
+            "NAME": "web",
+            "STATUS": "InService",
+            "SAGEMAKER-ENDPOINT-NAME": f"web-{uid}",
+        }
+        waited = await kubectl(
+            sagemaker_crds, "wait", "--for=condition=Ready", "--timeout=30s",
+            "-n", kube.namespace, "hostingdeployment/web",
+        )  # fmt: skip
+        assert "condition met" in waited.check().stdout
+        reasons = [event.reason for event in await kube.events("web")]
+        assert "CreatingEndpoint" in reasons
+        assert "InService" in reasons
+
+        await kube.delete("HostingDeployment", "web")
+        await kube.wait_for("HostingDeployment", "web", lambda o: o is None, what="deletion")
+    assert await sagemaker_names(emulator, uid) == NOTHING
+    assert emulator.control.requests.count(operation="DeleteEndpoint") == 1
+
+
+async def test_model_created_replaced_on_change_and_deleted(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    created = await kube.create(sample("Model", "mnist"))
+    uid = uid_of(created)
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("Model", "mnist", "Created")
+        status = ready["status"]
+        assert status["sageMakerModelName"] == f"mnist-{uid}"
+        assert status["modelArn"].endswith(f":model/mnist-{uid}")
+        assert status["lastUpdateTime"]
+        assert conditions(ready) == {"Synced": "True", "Ready": "True"}
+        assert await columns(sagemaker_crds, kube, "models", "mnist") == {
+            "NAME": "mnist",
+            "STATUS": "Created",
+            "SAGE-MAKER-MODEL-NAME": f"mnist-{uid}",
+        }
+        # SageMaker cannot change a model: a new one, then the old one goes.
+        await patch_spec(kube, "Model", "mnist", {"primaryContainer": {"image": "x/y:2"}})
+        replaced = await kube.wait_for(
+            "Model",
+            "mnist",
+            lambda o: (o or {}).get("status", {}).get("sageMakerModelName") == f"mnist-2-{uid}",
+            what="the second model",
+        )
+        assert replaced is not None
+        assert replaced["status"]["observedGeneration"] == 2
+        names = await sagemaker_names(emulator, uid)
+        assert names["Model"] == [f"mnist-2-{uid}"]
+        async with emulator.client("sagemaker") as sagemaker:
+            described = await sagemaker.describe_model(ModelName=f"mnist-2-{uid}")
+        assert described["PrimaryContainer"]["Image"] == "x/y:2"
+        await kube.delete("Model", "mnist")
+        await kube.wait_for("Model", "mnist", lambda o: o is None, what="deletion")
+    assert await sagemaker_names(emulator, uid) == NOTHING
+
+
+async def test_endpoint_config_in_use_is_kept_until_free(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    await make_model(emulator, "xgboost-model")
+    created = await kube.create(sample("EndpointConfig", "cfg"))
+    uid = uid_of(created)
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("EndpointConfig", "cfg", "Created")
+        first = ready["status"]["sageMakerEndpointConfigName"]
+        assert first == f"cfg-{uid}"
+        assert ready["status"]["endpointConfigArn"].endswith(f":endpoint-config/cfg-{uid}")
+        assert await columns(sagemaker_crds, kube, "endpointconfigs", "cfg") == {
+            "NAME": "cfg",
+            "STATUS": "Created",
+            "SAGE-MAKER-ENDPOINTCONFIG-NAME": f"cfg-{uid}",
+        }
+        # Someone runs an endpoint on it; a spec change must not pull it out from under it.
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.create_endpoint(EndpointName="users-endpoint", EndpointConfigName=first)
+        variants = [dict(ready["spec"]["productionVariants"][0], initialInstanceCount=2)]
+        await patch_spec(kube, "EndpointConfig", "cfg", {"productionVariants": variants})
+        held = await kube.wait_for(
+            "EndpointConfig",
+            "cfg",
+            lambda o: "users-endpoint" in ((o or {}).get("status") or {}).get("additional", ""),
+            what="the in-use message",
+        )
+        assert held is not None
+        assert held["status"]["sageMakerEndpointConfigName"] == f"cfg-2-{uid}"
+        assert sorted((await sagemaker_names(emulator, uid))["EndpointConfig"]) == sorted(
+            [first, f"cfg-2-{uid}"]
+        )
+        assert "InUse" in [event.reason for event in await kube.events("cfg")]
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.delete_endpoint(EndpointName="users-endpoint")
+        await kube.wait_for(
+            "EndpointConfig",
+            "cfg",
+            lambda o: not ((o or {}).get("status") or {}).get("additional"),
+            seconds=60,
+            what="the old configuration deleted",
+        )
+        assert (await sagemaker_names(emulator, uid))["EndpointConfig"] == [f"cfg-2-{uid}"]
+        await kube.delete("EndpointConfig", "cfg")
+        await kube.wait_for("EndpointConfig", "cfg", lambda o: o is None, what="deletion")
+    assert await sagemaker_names(emulator, uid) == NOTHING
+
+
+async def test_autoscaling_policy_registers_and_deregisters(
+    kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
+) -> None:
+    hosting = await kube.create(sample("HostingDeployment", "scaled"))
+    endpoint_name = f"scaled-{uid_of(hosting)}"
+    body = sample(
+        "HostingAutoscalingPolicy",
+        "scaler",
+        resourceId=[{"endpointName": endpoint_name, "variantName": "all-traffic"}],
+    )
+    await kube.create(body)  # before the endpoint is InService: the policy waits for it
+    resource_id = f"endpoint/{endpoint_name}/variant/all-traffic"
+    async with running_operator(kube, emulator.url):
+        waiting = await kube.wait_for_status("HostingAutoscalingPolicy", "scaler", "Reconciling")
+        assert "InService" in waiting["status"]["additional"]
+        ready = await kube.wait_for_status("HostingAutoscalingPolicy", "scaler", "Created")
+        status = ready["status"]
+        assert status["resourceIDList"] == [resource_id]
+        assert status["policyName"] == "SageMakerEndpointInvocationScalingPolicy"
+        [arn] = status["policyArns"]
+        assert "policyName/SageMakerEndpointInvocationScalingPolicy" in arn
+        assert conditions(ready) == {"Synced": "True", "Ready": "True"}
+        assert (await endpoint(emulator, endpoint_name))["EndpointStatus"] == "InService"
+        targets, policies = await autoscaling(emulator)
+        assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+            (resource_id, 1, 2)
+        ]
+        [policy] = policies
+        assert policy["PolicyARN"] == arn
+        config = policy["TargetTrackingScalingPolicyConfiguration"]
+        assert config["PredefinedMetricSpecification"] == {
+            "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+        }
+        shown = await columns(sagemaker_crds, kube, "hap", "scaler")
+        assert (shown["NAME"], shown["STATUS"]) == ("scaler", "Created")
+        assert "CREATION-TIME" in shown
+
+        # An update re-puts: a wider range reaches the target.
+        await patch_spec(kube, "HostingAutoscalingPolicy", "scaler", {"maxCapacity": 4})
+        await kube.wait_for(
+            "HostingAutoscalingPolicy",
+            "scaler",
+            lambda o: ((o or {}).get("status") or {}).get("observedGeneration") == 2,
+            what="the update applied",
+        )
+        targets, _ = await autoscaling(emulator)
+        assert [t["MaxCapacity"] for t in targets] == [4]
+
+        await kube.delete("HostingAutoscalingPolicy", "scaler")
+        await kube.wait_for("HostingAutoscalingPolicy", "scaler", lambda o: o is None)
+    assert await autoscaling(emulator) == ([], [])
+
+
+async def autoscaling(emulator: RunningEmulator) -> tuple[list[Any], list[Any]]:
+    async with emulator.client("application-autoscaling") as scaling:
+        targets = await scaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+        policies = await scaling.describe_scaling_policies(ServiceNamespace="sagemaker")
+    return targets["ScalableTargets"], policies["ScalingPolicies"]
+
+
+async def patch_spec(kube: Kube, kind: str, name: str, changes: dict[str, Any]) -> None:
+    from tests.reconcilers.harness import GROUP, PLURALS, VERSION
+
+    await kube.objects.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        kube.namespace,
+        PLURALS[kind],
+        name,
+        {"spec": changes},
+        _content_type="application/merge-patch+json",
+    )
