@@ -84,6 +84,10 @@ class RequestPipeline:
             operation, service = target.operation, target.service
             self._log.arrive(operation)
             decision = self._faults.decide(operation)
+            # The whole request is read as it arrives, so one held by a latency fault is
+            # carried out even when its caller has gone meanwhile (killed, timed out), as a
+            # server does with a request it has received.
+            params = await wire.parse(request, target)
             if decision.delay > 0:
                 await asyncio.sleep(decision.delay)
             if decision.drop:
@@ -91,7 +95,6 @@ class RequestPipeline:
                 return _abort(request)
             if decision.error is not None:
                 raise decision.error
-            params = await wire.parse(request, target)
             resource = resource_of(params)
             response = wire.render(target, self._call(target, region_of(request), params))
         except ServiceError as error:
