@@ -176,11 +176,12 @@ class HostingDeploymentSpec(SageMakerConnection):
                         "which spec.containers does not define"
                     )
         names = {model.name for model in self.models}
-        for variant in self.production_variants:
+        for index, variant in enumerate(self.production_variants):
             if variant.model_name is not None and variant.model_name not in names:
                 raise ValueError(
-                    f"productionVariant {variant.variant_name!r} refers to "
-                    f"model {variant.model_name!r}, which spec.models lacks"
+                    f"spec.productionVariants[{index}].modelName {variant.model_name!r} names "
+                    f"no model of spec.models (it has {', '.join(sorted(names))}); make it one "
+                    "of those names"
                 )
         return self
 

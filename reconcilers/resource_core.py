@@ -106,5 +106,5 @@ def parse_spec(model: type[BaseModel], obj: Mapping[str, Any]) -> Any:
 def first_error(error: ValidationError) -> str:
     """The first problem pydantic found, naming the field and what to do."""
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    return f"spec.{where}: {first.get('msg')}; fix the field and apply again"
+    where = ".".join(["spec", *(str(part) for part in first.get("loc", ()))])
+    return f"{where}: {first.get('msg')}; fix the field and apply again"

@@ -138,8 +138,9 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         else:
             desired, ready = dict(observed.status), _ready(observed)
         desired["additional"] = message
-        await self._write(obj, current, desired, [(SYNCED, FALSE, reason, message), ready], None)
-        if current.get("additional") != message:
+        wanted = [(SYNCED, FALSE, reason, message), ready]
+        told = await self._write(obj, current, desired, wanted, None)
+        if not told and current.get("additional") != message:
             await self.writer.event(obj, "Warning", reason, message)
         if observed is None:
             return Result.done()
@@ -196,8 +197,10 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         observed: Observation | None,
         *,
         acted: bool = True,
-    ) -> None:
-        """Write the status; ``acted`` says whether this generation has been acted on."""
+    ) -> bool:
+        """Write the status; ``acted`` says whether this generation has been acted on.
+
+        True when the write recorded an Event for a change of the primary status."""
         written = await self.status.write(
             obj,
             current,
@@ -215,6 +218,8 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
                 message += f": {desired['additional']}"
             kind = "Warning" if after == "Failed" else "Normal"
             await self.writer.event(obj, kind, reason_of(str(after)), message)
+            return True
+        return False
 
     # -- deletion --------------------------------------------------------------------------
 
