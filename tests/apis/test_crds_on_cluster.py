@@ -224,6 +224,53 @@ async def test_hosting_deployment_spec_may_change(
     await _apply(sagemaker_crds, document, namespace)
 
 
+HOSTING_SAMPLES = ["model", "endpointconfig", "hostingdeployment", "hostingautoscalingpolicy"]
+
+
+@pytest.mark.parametrize("sample", HOSTING_SAMPLES)
+async def test_a_hosting_kind_refuses_a_region_change(
+    sagemaker_crds: ControlPlane, namespace: str, sample: str
+) -> None:
+    document = load(PROJECT_SAMPLES / f"{sample}.yaml")
+    document["metadata"]["name"] = f"moving-{sample}"
+    await _apply(sagemaker_crds, document, namespace)
+    document["spec"]["region"] = "eu-west-1"
+    ran = await kubectl(
+        sagemaker_crds, "apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(document)
+    )
+    assert ran.returncode != 0
+    assert "spec.region is immutable" in ran.stderr
+    assert "delete this resource and create it again" in ran.stderr
+
+
+async def test_the_old_operators_endpoint_fields_are_accepted_and_fixed(
+    sagemaker_crds: ControlPlane, namespace: str
+) -> None:
+    document = load(PROJECT_SAMPLES / "hostingdeployment.yaml")
+    document["metadata"]["name"] = "named-endpoint"
+    document["spec"].update(
+        endpointName="named-xgboost-hosting",
+        retainAllVariantProperties=True,
+        excludeRetainedVariantProperties=[{"variantPropertyType": "DesiredWeight"}],
+    )
+    await _apply(sagemaker_crds, document, namespace)
+    for change in ({"endpointName": "another-name"}, {"endpointName": None}):
+        changed = {**document, "spec": {**document["spec"], **change}}
+        if change["endpointName"] is None:
+            del changed["spec"]["endpointName"]
+        ran = await kubectl(
+            sagemaker_crds, "apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(changed)
+        )
+        assert ran.returncode != 0, change
+        assert "spec.endpointName is immutable" in ran.stderr
+    document["spec"]["excludeRetainedVariantProperties"] = [{"variantPropertyType": "Colour"}]
+    ran = await kubectl(
+        sagemaker_crds, "apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(document)
+    )
+    assert ran.returncode != 0
+    assert "variantPropertyType" in ran.stderr
+
+
 async def test_hosting_deployment_accepts_inline_containers(
     sagemaker_crds: ControlPlane, namespace: str
 ) -> None:
