@@ -17,99 +17,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
-from typing import Any
 
-import aiohttp
 import yaml
-from kubernetes_asyncio import client, config
+from operator_stack import ROOT, running_stack
 
-from local_cluster import ControlPlane
-from local_cluster.audit import status_writes
-from local_cluster.processes import cpu_seconds, peak_rss_mib, terminate
-from local_stack.processes import start_emulator, start_operator
-
-ROOT = Path(__file__).resolve().parents[1]
-GROUP, VERSION, PLURAL = "sagemaker.aws.amazon.com", "v1", "trainingjobs"
-NAMESPACE = "bench"
-
-
-async def count_statuses(objects: Any) -> dict[str, int]:
-    listed = await objects.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURAL)
-    counts: dict[str, int] = {}
-    for item in listed["items"]:
-        status = (item.get("status") or {}).get("trainingJobStatus") or "none"
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+PLURAL = "trainingjobs"
 
 
 async def run_size(size: int, args: argparse.Namespace) -> dict[str, float]:
     sample = yaml.safe_load((ROOT / "config" / "samples" / "trainingjob.yaml").read_text())
-    folder = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
-    async with ControlPlane(audit=True) as plane:
-        configuration = client.Configuration()
-        await config.load_kube_config(str(plane.kubeconfig), client_configuration=configuration)
-        configuration.connection_pool_maxsize = 64
-        async with client.ApiClient(configuration) as api:
-            extensions = client.ApiextensionsV1Api(api)
-            crd = yaml.safe_load(
-                (ROOT / "config/crd/bases/sagemaker.aws.amazon.com_trainingjobs.yaml").read_text()
-            )
-            await extensions.create_custom_resource_definition(crd)
-            await client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
-            await asyncio.sleep(2)  # let the CRD become Established and discoverable
-            emulator, url = await start_emulator(folder / "emulator.log", args.time_scale)
-            operator = await start_operator(
-                plane.kubeconfig,
-                url,
-                folder / "operator.log",
-                "--namespace", NAMESPACE,
-                "--metrics-bind-address", "0",
-                "--health-probe-bind-address", "0",
-                "--job-poll-interval", str(args.poll_interval),
-                "--max-concurrent-reconciles", str(args.concurrency),
-                "--sagemaker-request-budget", str(args.budget),
-                "--log-level", "warning",
-            )  # fmt: skip
-            objects = client.CustomObjectsApi(api)
-            await asyncio.sleep(2)  # the operator's informers list and sync
-            gate = asyncio.Semaphore(32)
-
-            async def create(index: int) -> None:
-                body = {**sample, "metadata": {"name": f"job-{index:05d}"}}
-                async with gate:
-                    await objects.create_namespaced_custom_object(
-                        GROUP, VERSION, NAMESPACE, PLURAL, body
-                    )
-
-            started = time.monotonic()
-            await asyncio.gather(*(create(i) for i in range(size)))
-            created = time.monotonic() - started
-            in_progress = completed = float("nan")
-            async with asyncio.timeout(args.timeout):
-                while True:
-                    counts = await count_statuses(objects)
-                    running_or_done = counts.get("InProgress", 0) + counts.get("Completed", 0)
-                    if in_progress != in_progress and running_or_done == size:
-                        in_progress = time.monotonic() - started
-                    if counts.get("Completed", 0) == size:
-                        completed = time.monotonic() - started
-                        break
-                    if counts.get("Failed"):
-                        raise RuntimeError(f"jobs failed: {counts}")
-                    await asyncio.sleep(0.25)
-            await asyncio.sleep(args.poll_interval * 2)  # nothing more should happen now
-            rss, cpu = peak_rss_mib(operator.pid), cpu_seconds(operator.pid)
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-                session.get(f"{url}/_emulator/requests?limit=1") as response,
-            ):
-                requests = await response.json()
-            await terminate(operator)
-            await terminate(emulator)
-            writes = status_writes(plane.audit_log, PLURAL)
+    flags = (
+        "--job-poll-interval", str(args.poll_interval),
+        "--max-concurrent-reconciles", str(args.concurrency),
+        "--sagemaker-request-budget", str(args.budget),
+    )  # fmt: skip
+    async with running_stack(PLURAL, args.time_scale, flags, "bench-jobs-") as stack:
+        started = time.monotonic()
+        await stack.create_all(sample, (f"job-{i:05d}" for i in range(size)))
+        created = time.monotonic() - started
+        in_progress = completed = float("nan")
+        async with asyncio.timeout(args.timeout):
+            while True:
+                counts = await stack.status_counts("trainingJobStatus")
+                running_or_done = counts.get("InProgress", 0) + counts.get("Completed", 0)
+                if in_progress != in_progress and running_or_done == size:
+                    in_progress = time.monotonic() - started
+                if counts.get("Completed", 0) == size:
+                    completed = time.monotonic() - started
+                    break
+                if counts.get("Failed"):
+                    raise RuntimeError(f"jobs failed: {counts}")
+                await asyncio.sleep(0.25)
+        await asyncio.sleep(args.poll_interval * 2)  # nothing more should happen now
+        rss, cpu = stack.operator_usage()
+        requests = await stack.emulator_get("requests?limit=1")
+        await stack.stop_processes()
+        writes = stack.status_writes()
     return {
         "size": size,
         "create_seconds": created,
