@@ -1,9 +1,11 @@
 """``make demo``: the whole stack on this machine, with the project's samples.
 
 Starts a local kube-apiserver + etcd, the SageMaker emulator at a demo time scale and the
-operator (the real ``sagemaker-operator`` command), installs the CRDs, applies the job
-samples from ``config/samples/`` and shows ``kubectl get`` until they complete. Then it keeps
-running for you to explore, until Ctrl-C stops everything.
+operator (the real ``sagemaker-operator`` command), installs the CRDs, applies every sample
+from ``config/samples/`` and shows ``kubectl get`` until they settle: the jobs Completed,
+the Model and EndpointConfig Created, the HostingDeployment InService (and invoked once
+through the emulator's runtime API), its autoscaling policy Created. Then it keeps running
+for you to explore, until Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import shutil
 import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from apis.kinds import ALL_KINDS
 from local_cluster import ControlPlane
 from local_cluster.build import say
 from local_cluster.processes import free_port, terminate
@@ -30,9 +35,20 @@ from sagemaker_emulator.testing import make_client
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "config" / "samples"
 CRDS = ROOT / "config" / "crd" / "bases"
-# The job kinds the operator reconciles today; hosting kinds come with their reconcilers.
-JOB_SAMPLES = ("trainingjob", "hyperparametertuningjob", "batchtransformjob", "processingjob")
-FINISHED = {"Completed", "Failed", "Stopped"}
+JOB_SAMPLES = ("trainingjob", "hyperparametertuningjob", "processingjob")
+# Where each kind's status ends up when all went well.
+SETTLED = {
+    "TrainingJob": "Completed",
+    "HyperparameterTuningJob": "Completed",
+    "BatchTransformJob": "Completed",
+    "ProcessingJob": "Completed",
+    "Model": "Created",
+    "EndpointConfig": "Created",
+    "HostingDeployment": "InService",
+    "HostingAutoscalingPolicy": "Created",
+}
+FAILED = {"Failed", "Stopped"}
+ALL_PLURALS = ",".join(info.plural for info in ALL_KINDS)
 
 
 async def _run(argv: list[str], *, check: bool = True, stdin: str | None = None) -> str:
@@ -74,6 +90,13 @@ class Stack:
         say(f"SageMaker emulator at {self.emulator_url} (time x{self.time_scale:g})")
         await _run(self.kubectl("apply", "-f", str(CRDS)))
         await _run(self.kubectl("wait", "--for=condition=Established", "crd", "--all"))
+        # Discovery lists a new CRD's category a moment after it is Established.
+        async with asyncio.timeout(30):
+            for attempt in itertools.count():
+                listed = await _run(self.kubectl("get", "sagemaker", "-A"), check=False)
+                if "error" not in listed:
+                    break
+                await asyncio.sleep(min(0.1 * 2**attempt, 1.0))
         self._operator = await start_operator(
             self.plane.kubeconfig,
             self.emulator_url,
@@ -100,32 +123,87 @@ class Stack:
         await self.plane.stop()
 
 
-async def _model_for_transform(stack: Stack) -> None:
-    """The transform sample runs a model that must exist in SageMaker first.
-
-    The Model kind's reconciler comes with the hosting work; until then the demo makes the
-    model in the emulator directly, as someone would have in their AWS account.
-    """
-    spec = yaml.safe_load((SAMPLES / "batchtransformjob.yaml").read_text())["spec"]
-    async with make_client(stack.emulator_url, "sagemaker", region=spec["region"]) as sagemaker:
-        with contextlib.suppress(sagemaker.exceptions.ClientError):
-            await sagemaker.create_model(
-                ModelName=spec["modelName"],
-                ExecutionRoleArn="arn:aws:iam::123456789012:role/service-role/SageMakerRole",
-                PrimaryContainer={
-                    "Image": "433757028032.dkr.ecr.us-west-2.amazonaws.com/xgboost:1"
-                },
-            )
+def _sample(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((SAMPLES / f"{name}.yaml").read_text())
+    return document
 
 
-async def _statuses(stack: Stack) -> dict[str, str | None]:
-    kinds = ",".join(f"{name}s" for name in JOB_SAMPLES)
-    listed = yaml.safe_load(await _run(stack.kubectl("get", kinds, "-A", "-o", "yaml")))
-    found: dict[str, str | None] = {}
-    for item in listed.get("items") or []:
-        field = STATUS_FIELDS[item["kind"]]
-        found[f"{item['kind']}/{item['metadata']['name']}"] = (item.get("status") or {}).get(field)
-    return found
+async def _apply(stack: Stack, document: dict[str, Any]) -> None:
+    print(await _run(stack.kubectl("apply", "-f", "-"), stdin=yaml.safe_dump(document)), end="")
+
+
+async def _resources(stack: Stack) -> list[dict[str, Any]]:
+    listed = yaml.safe_load(await _run(stack.kubectl("get", ALL_PLURALS, "-A", "-o", "yaml")))
+    items: list[dict[str, Any]] = listed.get("items") or []
+    return items
+
+
+async def _status_of(stack: Stack, kind: str, name: str) -> dict[str, Any]:
+    for item in await _resources(stack):
+        if (item["kind"], item["metadata"]["name"]) == (kind, name):
+            status: dict[str, Any] = item.get("status") or {}
+            return status
+    return {}
+
+
+async def _wait_for(stack: Stack, kind: str, name: str, stop: asyncio.Event) -> dict[str, Any]:
+    """The resource's status once it has settled (or failed); {} if the demo is stopped."""
+    while not stop.is_set():
+        status = await _status_of(stack, kind, name)
+        if status.get(STATUS_FIELDS[kind]) in {SETTLED[kind], *FAILED}:
+            return status
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1)
+    return {}
+
+
+async def _invoke(stack: Stack, status: dict[str, Any], region: str) -> None:
+    """One request to the endpoint, as `aws sagemaker-runtime invoke-endpoint` would send."""
+    endpoint = status["endpointName"]
+    body = ",".join(str(n) for n in range(1, 785))
+    say(
+        f"invoking {endpoint} through the emulator's sagemaker-runtime API "
+        "(aws sagemaker-runtime invoke-endpoint --content-type text/csv --body 1,2,...,784)"
+    )
+    async with make_client(stack.emulator_url, "sagemaker-runtime", region=region) as runtime:
+        answer = await runtime.invoke_endpoint(
+            EndpointName=endpoint, Body=body.encode(), ContentType="text/csv"
+        )
+        prediction = (await answer["Body"].read()).decode()
+    say(f"{answer['InvokedProductionVariant']} answered: {prediction}")
+
+
+async def _apply_samples(stack: Stack, stop: asyncio.Event) -> dict[str, Any]:
+    """Every sample; those naming another resource's SageMaker object get it from its status,
+    as a user reads it from `kubectl get`. Returns the HostingDeployment's status."""
+    for name in JOB_SAMPLES:
+        await _apply(stack, _sample(name))
+    model = _sample("model")
+    await _apply(stack, model)
+    model_name = (await _wait_for(stack, "Model", model["metadata"]["name"], stop)).get(
+        "sageMakerModelName"
+    )
+    say(f"the Model resource made SageMaker model {model_name}; the transform job runs it")
+    for name in ("batchtransformjob", "endpointconfig"):
+        document = _sample(name)
+        document["spec"]["region"] = model["spec"]["region"]
+        if name == "batchtransformjob":
+            document["spec"]["modelName"] = model_name
+        else:
+            for variant in document["spec"]["productionVariants"]:
+                variant["modelName"] = model_name
+        await _apply(stack, document)
+    hosting = _sample("hostingdeployment")
+    await _apply(stack, hosting)
+    status = await _wait_for(stack, "HostingDeployment", hosting["metadata"]["name"], stop)
+    if status.get("endpointStatus") == "InService":
+        await _invoke(stack, status, hosting["spec"]["region"])
+        policy = _sample("hostingautoscalingpolicy")
+        policy["spec"]["region"] = hosting["spec"]["region"]
+        for target in policy["spec"]["resourceId"]:
+            target["endpointName"] = status["endpointName"]
+        await _apply(stack, policy)
+    return status
 
 
 async def demo(time_scale: float, poll_interval: float, until_complete: bool) -> int:
@@ -137,29 +215,43 @@ async def demo(time_scale: float, poll_interval: float, until_complete: bool) ->
     stack = Stack(folder, time_scale, poll_interval)
     try:
         await stack.start()
-        await _model_for_transform(stack)
-        for name in JOB_SAMPLES:
-            print(await _run(stack.kubectl("apply", "-f", str(SAMPLES / f"{name}.yaml"))), end="")
         started = time.monotonic()
+        applying = asyncio.create_task(_apply_samples(stack, stop))
+        unsettled: list[str] = []
         while not stop.is_set():
-            table = await _run(stack.kubectl("get", "sagemaker"))
-            print(f"\n--- kubectl get sagemaker ({time.monotonic() - started:.0f}s)\n{table}")
-            statuses = await _statuses(stack)
-            if len(statuses) >= len(JOB_SAMPLES) and set(statuses.values()) <= FINISHED:
+            table = await _run(stack.kubectl("get", "sagemaker", "-A"))
+            print(f"\n--- kubectl get sagemaker -A ({time.monotonic() - started:.0f}s)\n{table}")
+            statuses = {
+                f"{item['kind']}/{item['metadata']['name']}": (item.get("status") or {}).get(
+                    STATUS_FIELDS[item["kind"]]
+                )
+                for item in await _resources(stack)
+            }
+            unsettled = [
+                name for name, value in statuses.items() if value != SETTLED[name.split("/")[0]]
+            ]
+            kinds = {name.split("/")[0] for name in statuses}
+            finished = all(
+                value in {SETTLED[name.split("/")[0]], *FAILED} for name, value in statuses.items()
+            )
+            # Every kind there (a tuning job adds its TrainingJobs), and each one settled.
+            if applying.done() and kinds == set(SETTLED) and finished:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 3)
+        applying.cancel()
+        await asyncio.gather(applying, return_exceptions=True)
         if stop.is_set():
             return 130
-        failed = [name for name, status in statuses.items() if status != "Completed"]
-        say(f"every sample finished in {time.monotonic() - started:.0f}s; not Completed: {failed}")
+        applying.result()
+        say(f"every sample settled in {time.monotonic() - started:.0f}s; not settled: {unsettled}")
         if until_complete:
-            return 1 if failed else 0
+            return 1 if unsettled else 0
         say(
             f"the stack keeps running. In another shell:\n"
             f"  export KUBECONFIG={stack.plane.kubeconfig}\n"
             f"  alias kubectl={stack.plane.binary('kubectl')}\n"
-            f"  kubectl get trainingjobs; kubectl describe trainingjob xgboost-mnist\n"
+            f"  kubectl get sagemaker; kubectl describe hostingdeployment host-xgboost\n"
             f"Press Ctrl-C to stop everything."
         )
         await stop.wait()
@@ -192,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--until-complete",
         action="store_true",
-        help="exit when every sample has finished (0 if all Completed)",
+        help="exit when every sample has settled (0 if all settled as they should)",
     )
     args = parser.parse_args(argv)
     return asyncio.run(demo(args.time_scale, args.poll_interval, args.until_complete))
