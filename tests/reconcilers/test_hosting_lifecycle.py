@@ -70,6 +70,13 @@ async def test_hosting_deployment_in_service_then_deleted(
             "-n", kube.namespace, "hostingdeployment/web",
         )  # fmt: skip
         assert "condition met" in waited.check().stdout
+        # The endpoint the status names answers, through the (emulated) runtime API.
+        async with emulator.client("sagemaker-runtime") as runtime:
+            answer = await runtime.invoke_endpoint(
+                EndpointName=status["endpointName"], Body=b"1,2,3", ContentType="text/csv"
+            )
+            assert answer["InvokedProductionVariant"] == "all-traffic"
+            assert float((await answer["Body"].read()).decode()) >= 0
         reasons = [event.reason for event in await kube.events("web")]
         assert "CreatingEndpoint" in reasons
         assert "InService" in reasons
@@ -114,6 +121,35 @@ async def test_model_created_replaced_on_change_and_deleted(
         assert described["PrimaryContainer"]["Image"] == "x/y:2"
         await kube.delete("Model", "mnist")
         await kube.wait_for("Model", "mnist", lambda o: o is None, what="deletion")
+    assert await sagemaker_names(emulator, uid) == NOTHING
+
+
+async def test_a_model_in_use_is_not_deleted_from_under_its_endpoint(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    created = await kube.create(sample("Model", "busy"))
+    uid = uid_of(created)
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("Model", "busy", "Created")
+        model = ready["status"]["sageMakerModelName"]
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.create_endpoint_config(
+                EndpointConfigName="users-config",
+                ProductionVariants=[
+                    {"VariantName": "v", "ModelName": model,
+                     "InitialInstanceCount": 1, "InstanceType": "ml.c5.large"},
+                ],
+            )  # fmt: skip
+            await sagemaker.create_endpoint(
+                EndpointName="users-endpoint", EndpointConfigName="users-config"
+            )
+        await kube.delete("Model", "busy")
+        held = await kube.wait_for_status("Model", "busy", "Deleting")
+        assert "users-endpoint" in held["status"]["additional"]
+        assert (await sagemaker_names(emulator, uid))["Model"] == [model]
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.delete_endpoint(EndpointName="users-endpoint")
+        await kube.wait_for("Model", "busy", lambda o: o is None, seconds=60, what="deletion")
     assert await sagemaker_names(emulator, uid) == NOTHING
 
 
@@ -216,6 +252,77 @@ async def test_autoscaling_policy_registers_and_deregisters(
         await kube.delete("HostingAutoscalingPolicy", "scaler")
         await kube.wait_for("HostingAutoscalingPolicy", "scaler", lambda o: o is None)
     assert await autoscaling(emulator) == ([], [])
+
+
+async def test_custom_metric_policy_on_two_variants(kube: Kube, emulator: RunningEmulator) -> None:
+    body = sample("HostingDeployment", "twins")
+    first = body["spec"]["productionVariants"][0]
+    body["spec"]["productionVariants"] = [
+        dict(first, variantName="blue", initialVariantWeight=1),
+        dict(first, variantName="green", initialVariantWeight=1),
+    ]
+    hosting = await kube.create(body)
+    endpoint_name = f"twins-{uid_of(hosting)}"
+    dimensions = [
+        {"name": "EndpointName", "value": endpoint_name},
+        {"name": "VariantName", "value": "blue"},
+    ]
+    # The old operator's custom-metric shape.
+    policy = sample(
+        "HostingAutoscalingPolicy",
+        "custom",
+        resourceId=[
+            {"endpointName": endpoint_name, "variantName": "blue"},
+            {"endpointName": endpoint_name, "variantName": "green"},
+        ],
+        policyName="cpu-scaling",
+        minCapacity=1,
+        maxCapacity=2,
+        suspendedState={"dynamicScalingInSuspended": True},
+        targetTrackingScalingPolicyConfiguration={
+            "targetValue": 60.0,
+            "scaleInCooldown": 700,
+            "scaleOutCooldown": 300,
+            "customizedMetricSpecification": {
+                "metricName": "CPUUtilization",
+                "namespace": "/aws/sagemaker/Endpoints",
+                "dimensions": dimensions,
+                "statistic": "Average",
+                "unit": "Percent",
+            },
+        },
+    )
+    await kube.create(policy)
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("HostingAutoscalingPolicy", "custom", "Created")
+        targets, policies = await autoscaling(emulator)
+        # Dropping a variant from the spec deregisters it.
+        await patch_spec(
+            kube,
+            "HostingAutoscalingPolicy",
+            "custom",
+            {"resourceId": [{"endpointName": endpoint_name, "variantName": "blue"}]},
+        )
+        await kube.wait_for(
+            "HostingAutoscalingPolicy",
+            "custom",
+            lambda o: len(((o or {}).get("status") or {}).get("resourceIDList") or []) == 1,
+            what="green dropped",
+        )
+        after = await autoscaling(emulator)
+    wanted = [f"endpoint/{endpoint_name}/variant/{v}" for v in ("blue", "green")]
+    assert ready["status"]["resourceIDList"] == wanted
+    assert len(ready["status"]["policyArns"]) == 2
+    assert sorted(t["ResourceId"] for t in targets) == wanted
+    assert all(t["SuspendedState"]["DynamicScalingInSuspended"] for t in targets)
+    assert {p["PolicyName"] for p in policies} == {"cpu-scaling"}
+    metric = policies[0]["TargetTrackingScalingPolicyConfiguration"]
+    assert metric["CustomizedMetricSpecification"]["Dimensions"] == [
+        {"Name": "EndpointName", "Value": endpoint_name},
+        {"Name": "VariantName", "Value": "blue"},
+    ]
+    assert [t["ResourceId"] for t in after[0]] == wanted[:1]
+    assert [p["ResourceId"] for p in after[1]] == wanted[:1]
 
 
 async def autoscaling(emulator: RunningEmulator) -> tuple[list[Any], list[Any]]:
