@@ -24,6 +24,7 @@ ENDPOINT_CONFIG_DESCRIPTOR = ImmutableObjectKind(
         info=ENDPOINT_CONFIG,
         noun=ENDPOINT_CONFIG_NOUN,
         label="endpoint configuration",
+        name_field="endpointConfigName",
         status_name_field="sageMakerEndpointConfigName",
         build_request=create_endpoint_config,
         status_from_describe=endpoint_config_status,

@@ -5,6 +5,9 @@ Each spec generation has its own SageMaker name: ``<metadata.name>-<uid>`` for t
 object, and the superseded ones (found by the uid every name carries) are deleted once no
 live endpoint runs them; until then the status and an Event say which endpoint holds them.
 Deleting the resource deletes every object it made, on the same condition.
+
+A name the spec fixes (``modelName``, ``endpointConfigName``) cannot carry a version: a
+spec change then replaces the object under that name, once no live endpoint runs it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from reconcilers.kinds import STATUS_FIELDS
 from reconcilers.naming import derived_name, uid_part, versioned_name
 from reconcilers.ownership import check_owner, owner_uid, with_owner_tag
 from reconcilers.sagemaker_nouns import Noun
-from reconcilers.service_kind import NotYet, Observation, ServiceContext, ServiceKind
+from reconcilers.service_kind import Delta, NotYet, Observation, ServiceContext, ServiceKind
 
 Described = dict[str, Any]
 # The live endpoints using a named object created at a time.
@@ -39,6 +42,7 @@ class ImmutableObject:
     info: KindInfo
     noun: Noun
     label: str  # for messages: "model", "endpoint configuration"
+    name_field: str  # the spec field where a user may fix the name: modelName, ...
     status_name_field: str  # sageMakerModelName, ...
     build_request: Callable[[Any, str], dict[str, Any]]
     status_from_describe: Callable[[Described], BaseModel]
@@ -55,7 +59,14 @@ class ImmutableObjectKind(ServiceKind[Described]):
 
     # -- names -----------------------------------------------------------------------------
 
+    def _fixed_name(self, ctx: SageMakerContext) -> str | None:
+        fixed = (ctx.obj.get("spec") or {}).get(self.described.name_field)
+        return str(fixed) if fixed else None
+
     def desired_name(self, ctx: SageMakerContext) -> str:
+        fixed = self._fixed_name(ctx)
+        if fixed:
+            return fixed
         if ctx.generation in (None, 1):
             return derived_name(ctx.name, ctx.uid, 63)
         return versioned_name(ctx.name, str(ctx.generation), ctx.uid)
@@ -87,6 +98,24 @@ class ImmutableObjectKind(ServiceKind[Described]):
             raise NotYet("Creating", f"SageMaker does not show {self.noun} {name} yet")
         return found
 
+    def delta(self, ctx: ServiceContext, state: Described) -> Delta | None:
+        # Under a fixed name, a spec change since the object was recorded means a new one.
+        if self._fixed_name(ctx) and ctx.pending and self.recorded(ctx):
+            return Delta(f"replace {self.noun} {self.desired_name(ctx)}")
+        return None
+
+    async def update(self, ctx: ServiceContext, state: Described, delta: Delta) -> Described:
+        name = self.desired_name(ctx)
+        users = await self._delete_unused(ctx, name, state["CreationTime"])
+        if users:
+            raise NotYet(
+                "InUse",
+                f"not replacing SageMaker {self.noun} {name} while endpoint "
+                f"{', '.join(users)} uses it; the operator tries again until nothing does",
+                backoff=True,
+            )
+        return await self.create(ctx)
+
     async def settle(self, ctx: ServiceContext, state: Described) -> None:
         if not ctx.pending and self._recorded_name(ctx) == self.desired_name(ctx):
             return  # nothing was superseded since the last pass that settled
@@ -114,22 +143,24 @@ class ImmutableObjectKind(ServiceKind[Described]):
 
     async def _delete_all(self, ctx: ServiceContext, keep: str | None) -> None:
         """Delete every object this resource made but ``keep``; objects in use stay."""
-        noun, uid = self.described.noun, uid_part(ctx.uid)
-        held: dict[str, list[str]] = {}
+        noun, uid, recorded = self.described.noun, uid_part(ctx.uid), self._recorded_name(ctx)
+        made: dict[str, Any] = {}  # name -> creation time
         for summary in await noun.listed(ctx, NameContains=uid):
             name = str(summary[noun.name_param])
-            if name == keep or not name.endswith(uid):
+            if not name.endswith(uid):
                 continue
-            if name != self._recorded_name(ctx):
-                arn = str(summary[noun.arn_key])
-                if await owner_uid(ctx, arn) != ctx.uid:
-                    continue  # carries our uid in its name, but someone else made it
-            users = await self.described.users(ctx, name, summary["CreationTime"])
-            if users:
-                held[name] = users
-                continue
-            if await noun.delete(ctx, name):
-                await ctx.event("Normal", "Deleted", f"deleted SageMaker {self.noun} {name}")
+            if name != recorded and await owner_uid(ctx, str(summary[noun.arn_key])) != ctx.uid:
+                continue  # carries our uid in its name, but someone else made it
+            made[name] = summary["CreationTime"]
+        if recorded and recorded not in made:  # a fixed name does not carry the uid
+            found = await noun.describe(ctx, recorded)
+            if found is not None:
+                made[recorded] = found["CreationTime"]
+        held = {
+            name: users
+            for name, created in made.items()
+            if name != keep and (users := await self._delete_unused(ctx, name, created))
+        }
         if held:
             shown = "; ".join(f"{name} (endpoint {', '.join(eps)})" for name, eps in held.items())
             raise NotYet(
@@ -138,6 +169,13 @@ class ImmutableObjectKind(ServiceKind[Described]):
                 "the operator tries again until nothing does",
                 backoff=True,
             )
+
+    async def _delete_unused(self, ctx: ServiceContext, name: str, created: Any) -> list[str]:
+        """Delete ``name`` unless a live endpoint runs it; the endpoints that do."""
+        users = await self.described.users(ctx, name, created)
+        if not users and await self.described.noun.delete(ctx, name):
+            await ctx.event("Normal", "Deleted", f"deleted SageMaker {self.noun} {name}")
+        return users
 
     async def _check_owner(self, ctx: ServiceContext, found: Described, name: str) -> None:
         await check_owner(

@@ -16,6 +16,7 @@ MODEL_DESCRIPTOR = ImmutableObjectKind(
         info=MODEL,
         noun=MODEL_NOUN,
         label="model",
+        name_field="modelName",
         status_name_field="sageMakerModelName",
         build_request=create_model,
         status_from_describe=model_status,

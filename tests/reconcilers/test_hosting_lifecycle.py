@@ -153,6 +153,53 @@ async def test_a_model_in_use_is_not_deleted_from_under_its_endpoint(
     assert await sagemaker_names(emulator, uid) == NOTHING
 
 
+async def test_a_fixed_model_name_is_replaced_in_place_once_free(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    fixed = f"fixed-{kube.namespace}"
+    await kube.create(sample("Model", "pinned", modelName=fixed))
+    async with running_operator(kube, emulator.url):
+        ready = await kube.wait_for_status("Model", "pinned", "Created")
+        assert ready["status"]["sageMakerModelName"] == fixed
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.create_endpoint_config(
+                EndpointConfigName="pinned-config",
+                ProductionVariants=[
+                    {"VariantName": "v", "ModelName": fixed,
+                     "InitialInstanceCount": 1, "InstanceType": "ml.c5.large"},
+                ],
+            )  # fmt: skip
+            await sagemaker.create_endpoint(
+                EndpointName="pinned-endpoint", EndpointConfigName="pinned-config"
+            )
+        await patch_spec(kube, "Model", "pinned", {"primaryContainer": {"image": "x/y:2"}})
+        held = await kube.wait_for(
+            "Model",
+            "pinned",
+            lambda o: "pinned-endpoint" in ((o or {}).get("status") or {}).get("additional", ""),
+            what="the in-use message",
+        )
+        assert held is not None
+        assert held["status"]["observedGeneration"] == 1  # the change waits
+        async with emulator.client("sagemaker") as sagemaker:
+            await sagemaker.delete_endpoint(EndpointName="pinned-endpoint")
+        replaced = await kube.wait_for(
+            "Model",
+            "pinned",
+            lambda o: ((o or {}).get("status") or {}).get("observedGeneration") == 2,
+            seconds=60,
+            what="the model replaced",
+        )
+        assert replaced is not None
+        async with emulator.client("sagemaker") as sagemaker:
+            described = await sagemaker.describe_model(ModelName=fixed)
+            assert described["PrimaryContainer"]["Image"] == "x/y:2"
+            await kube.delete("Model", "pinned")
+            await kube.wait_for("Model", "pinned", lambda o: o is None, what="deletion")
+            listed = await sagemaker.list_models(NameContains=fixed)
+    assert listed["Models"] == []
+
+
 async def test_endpoint_config_in_use_is_kept_until_free(
     kube: Kube, emulator: RunningEmulator, sagemaker_crds: ControlPlane
 ) -> None:
