@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from controller.controller import ControllerRegistration
 from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Reconciler
+from controller.resources import Kind
 from reconcilers.batch_transform_job import BATCH_TRANSFORM_JOB_DESCRIPTOR
 from reconcilers.endpoint_config import ENDPOINT_CONFIG_DESCRIPTOR
 from reconcilers.hosting_autoscaling_policy import HOSTING_AUTOSCALING_POLICY_DESCRIPTOR
@@ -45,52 +46,53 @@ def make_runtime(options: ManagerOptions, registry: CollectorRegistry | None) ->
     )
 
 
-def _job_controller(
-    name: str, job: JobKind, runtime: OperatorRuntime, concurrency: int
+def _controller(
+    kind: Kind,
+    build: Callable[[ReconcileContext, KubeWriter], Reconciler],
+    runtime: OperatorRuntime,
+    options: ManagerOptions,
+    owned: tuple[Kind, ...] = (),
 ) -> ControllerRegistration:
+    """A controller named after its kind; ``build`` makes its reconciler."""
+    name = kind.kind.lower()
+
     def factory(ctx: ReconcileContext) -> Reconciler:
-        return JobReconciler(job, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
+        return build(ctx, KubeWriter(ctx.api, ctx.kind))
 
     return ControllerRegistration(
         name=name,
-        kind=job.kind,
+        kind=kind,
         reconciler_factory=factory,
-        concurrency=concurrency,
-        close=runtime.sagemaker.aclose,
-    )
-
-
-def _service_controller(
-    service: ServiceKind[Any], runtime: OperatorRuntime, options: ManagerOptions
-) -> ControllerRegistration:
-    name = service.kind.kind.lower()
-
-    def factory(ctx: ReconcileContext) -> Reconciler:
-        return ServiceReconciler(service, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
-
-    return ControllerRegistration(
-        name=name,
-        kind=service.kind,
-        reconciler_factory=factory,
+        owned=owned,
         concurrency=options.concurrency_for(name),
         close=runtime.sagemaker.aclose,
     )
 
 
-def _tuning_controller(runtime: OperatorRuntime, concurrency: int) -> ControllerRegistration:
-    def factory(ctx: ReconcileContext) -> Reconciler:
-        children = TuningChildren(ctx.api, ctx.owned_caches.get(TRAINING_JOB_KIND))
-        job = tuning_job_descriptor(children)
-        return JobReconciler(job, ctx.cache, KubeWriter(ctx.api, ctx.kind), runtime)
+def _job_controller(
+    job: JobKind, runtime: OperatorRuntime, options: ManagerOptions
+) -> ControllerRegistration:
+    def build(ctx: ReconcileContext, writer: KubeWriter) -> Reconciler:
+        return JobReconciler(job, ctx.cache, writer, runtime)
 
-    return ControllerRegistration(
-        name="hyperparametertuningjob",
-        kind=TUNING_JOB_KIND,
-        reconciler_factory=factory,
-        owned=(TRAINING_JOB_KIND,),
-        concurrency=concurrency,
-        close=runtime.sagemaker.aclose,
-    )
+    return _controller(job.kind, build, runtime, options)
+
+
+def _tuning_controller(runtime: OperatorRuntime, options: ManagerOptions) -> ControllerRegistration:
+    def build(ctx: ReconcileContext, writer: KubeWriter) -> Reconciler:
+        children = TuningChildren(ctx.api, ctx.owned_caches.get(TRAINING_JOB_KIND))
+        return JobReconciler(tuning_job_descriptor(children), ctx.cache, writer, runtime)
+
+    return _controller(TUNING_JOB_KIND, build, runtime, options, owned=(TRAINING_JOB_KIND,))
+
+
+def _service_controller(
+    service: ServiceKind[Any], runtime: OperatorRuntime, options: ManagerOptions
+) -> ControllerRegistration:
+    def build(ctx: ReconcileContext, writer: KubeWriter) -> Reconciler:
+        return ServiceReconciler(service, ctx.cache, writer, runtime)
+
+    return _controller(service.kind, build, runtime, options)
 
 
 def controllers(
@@ -99,30 +101,16 @@ def controllers(
     runtime: OperatorRuntime | None = None,
 ) -> Sequence[ControllerRegistration]:
     runtime = runtime or make_runtime(options, registry)
+    services = (
+        MODEL_DESCRIPTOR,
+        ENDPOINT_CONFIG_DESCRIPTOR,
+        HOSTING_DEPLOYMENT_DESCRIPTOR,
+        HOSTING_AUTOSCALING_POLICY_DESCRIPTOR,
+    )
     return [
-        _job_controller(
-            "trainingjob", TRAINING_JOB_DESCRIPTOR, runtime, options.concurrency_for("trainingjob")
-        ),
-        _tuning_controller(runtime, options.concurrency_for("hyperparametertuningjob")),
-        _job_controller(
-            "batchtransformjob",
-            BATCH_TRANSFORM_JOB_DESCRIPTOR,
-            runtime,
-            options.concurrency_for("batchtransformjob"),
-        ),
-        _job_controller(
-            "processingjob",
-            PROCESSING_JOB_DESCRIPTOR,
-            runtime,
-            options.concurrency_for("processingjob"),
-        ),
-        *(
-            _service_controller(service, runtime, options)
-            for service in (
-                MODEL_DESCRIPTOR,
-                ENDPOINT_CONFIG_DESCRIPTOR,
-                HOSTING_DEPLOYMENT_DESCRIPTOR,
-                HOSTING_AUTOSCALING_POLICY_DESCRIPTOR,
-            )
-        ),
+        _job_controller(TRAINING_JOB_DESCRIPTOR, runtime, options),
+        _tuning_controller(runtime, options),
+        _job_controller(BATCH_TRANSFORM_JOB_DESCRIPTOR, runtime, options),
+        _job_controller(PROCESSING_JOB_DESCRIPTOR, runtime, options),
+        *(_service_controller(service, runtime, options) for service in services),
     ]

@@ -62,3 +62,25 @@ async def make_model(emulator: RunningEmulator, name: str, region: str = "us-eas
             ExecutionRoleArn="arn:aws:iam::123456789012:role/service-role/SageMakerRole",
             PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"},
         )
+
+
+async def endpoint_on(
+    emulator: RunningEmulator,
+    model: str,
+    config: str,
+    endpoint_name: str | None = None,
+    variant: str = "v",
+    count: int = 1,
+) -> None:
+    """An endpoint configuration running ``model``, and an endpoint on it, made outside
+    the operator, as a user or another tool would."""
+    async with emulator.client("sagemaker") as sagemaker:
+        await sagemaker.create_endpoint_config(
+            EndpointConfigName=config,
+            ProductionVariants=[
+                {"VariantName": variant, "ModelName": model,
+                 "InitialInstanceCount": count, "InstanceType": "ml.c5.large"},
+            ],
+        )  # fmt: skip
+        if endpoint_name is not None:
+            await sagemaker.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=config)

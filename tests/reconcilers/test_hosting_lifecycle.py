@@ -11,6 +11,7 @@ from tests.reconcilers.hosting import (
     condition,
     conditions,
     endpoint,
+    endpoint_on,
     make_model,
     referenced,
     sagemaker_names,
@@ -132,17 +133,7 @@ async def test_a_model_in_use_is_not_deleted_from_under_its_endpoint(
     async with running_operator(kube, emulator.url):
         ready = await kube.wait_for_status("Model", "busy", "Created")
         model = ready["status"]["sageMakerModelName"]
-        async with emulator.client("sagemaker") as sagemaker:
-            await sagemaker.create_endpoint_config(
-                EndpointConfigName="users-config",
-                ProductionVariants=[
-                    {"VariantName": "v", "ModelName": model,
-                     "InitialInstanceCount": 1, "InstanceType": "ml.c5.large"},
-                ],
-            )  # fmt: skip
-            await sagemaker.create_endpoint(
-                EndpointName="users-endpoint", EndpointConfigName="users-config"
-            )
+        await endpoint_on(emulator, model, "users-config", "users-endpoint")
         await kube.delete("Model", "busy")
         held = await kube.wait_for_status("Model", "busy", "Deleting")
         assert "users-endpoint" in held["status"]["additional"]
@@ -161,17 +152,7 @@ async def test_a_fixed_model_name_is_replaced_in_place_once_free(
     async with running_operator(kube, emulator.url):
         ready = await kube.wait_for_status("Model", "pinned", "Created")
         assert ready["status"]["sageMakerModelName"] == fixed
-        async with emulator.client("sagemaker") as sagemaker:
-            await sagemaker.create_endpoint_config(
-                EndpointConfigName="pinned-config",
-                ProductionVariants=[
-                    {"VariantName": "v", "ModelName": fixed,
-                     "InitialInstanceCount": 1, "InstanceType": "ml.c5.large"},
-                ],
-            )  # fmt: skip
-            await sagemaker.create_endpoint(
-                EndpointName="pinned-endpoint", EndpointConfigName="pinned-config"
-            )
+        await endpoint_on(emulator, fixed, "pinned-config", "pinned-endpoint")
         await patch_spec(kube, "Model", "pinned", {"primaryContainer": {"image": "x/y:2"}})
         held = await kube.wait_for(
             "Model",

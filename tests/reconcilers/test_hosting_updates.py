@@ -12,6 +12,7 @@ from tests.reconcilers.harness import Kube, running_operator, sample
 from tests.reconcilers.hosting import (
     condition,
     endpoint,
+    endpoint_on,
     referenced,
     sagemaker_names,
     uid_of,
@@ -187,14 +188,8 @@ async def test_configuration_changed_outside_is_moved_back(
         first = await kube.wait_for_status(KIND, "drifty", "InService")
         name, config = first["status"]["endpointName"], first["status"]["endpointConfigName"]
         model = first["status"]["modelNames"][0]["value"]
+        await endpoint_on(emulator, model, "hand-made", variant="all-traffic", count=2)
         async with emulator.client("sagemaker") as sagemaker:
-            await sagemaker.create_endpoint_config(
-                EndpointConfigName="hand-made",
-                ProductionVariants=[
-                    {"VariantName": "all-traffic", "ModelName": model,
-                     "InitialInstanceCount": 2, "InstanceType": "ml.c5.large"},
-                ],
-            )  # fmt: skip
             await sagemaker.update_endpoint(EndpointName=name, EndpointConfigName="hand-made")
         async with asyncio.timeout(30):
             while emulator.control.requests.count(operation="UpdateEndpoint") < 2:
