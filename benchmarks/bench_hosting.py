@@ -34,7 +34,7 @@ from collections import Counter
 from typing import Any
 
 import yaml
-from operator_stack import ROOT, Stack, running_stack
+from operator_stack import ROOT, Stack, running_stack, stack_parser
 
 PLURAL = "hostingdeployments"
 STATUS_FIELD, IN_SERVICE = "endpointStatus", "InService"
@@ -222,14 +222,7 @@ def report(size: int, r: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100])
-    parser.add_argument("--time-scale", type=float, default=100.0)
-    parser.add_argument(
-        "--poll-interval", "--job-poll-interval", dest="poll_interval", type=float, default=2.0
-    )
+    parser = stack_parser(__doc__ or "", sizes=[100], timeout=600.0)
     parser.add_argument(
         "--drift-check-interval",
         "--drift-interval",
@@ -239,9 +232,6 @@ async def main() -> int:
         help="how often the operator checks a settled endpoint (its own default is 600)",
     )
     parser.add_argument("--idle-periods", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--budget", type=float, default=500.0)
-    parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
     print(
         f"HostingDeployments through the operator (time scale x{args.time_scale:g}, poll "

@@ -20,7 +20,7 @@ import asyncio
 import time
 
 import yaml
-from operator_stack import ROOT, running_stack
+from operator_stack import ROOT, running_stack, stack_parser
 
 PLURAL = "trainingjobs"
 
@@ -67,14 +67,7 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, float]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--time-scale", type=float, default=100.0)
-    parser.add_argument("--poll-interval", type=float, default=2.0)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--budget", type=float, default=500.0)
-    parser.add_argument("--timeout", type=float, default=900.0)
-    args = parser.parse_args()
+    args = stack_parser(__doc__ or "", sizes=[100, 1000], timeout=900.0).parse_args()
     print(
         f"TrainingJobs through the operator (time scale x{args.time_scale:g}, poll "
         f"{args.poll_interval:g}s, {args.concurrency} workers, budget {args.budget:g} req/s)"

@@ -8,6 +8,7 @@ only, plus the flags a benchmark adds). Logs go to a temp folder that is kept.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -130,3 +131,18 @@ async def running_stack(
                 yield stack
             finally:
                 await stack.stop_processes()
+
+
+def stack_parser(description: str, sizes: Sequence[int], timeout: float) -> argparse.ArgumentParser:
+    """The flags every stack benchmark takes: sizes, time scale, the operator's settings."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add = parser.add_argument
+    add("--sizes", type=int, nargs="+", default=list(sizes))
+    add("--time-scale", type=float, default=100.0, help="emulated seconds per real second")
+    add("--poll-interval", "--job-poll-interval", dest="poll_interval", type=float, default=2.0)
+    add("--concurrency", type=int, default=16, help="the operator's workers per kind")
+    add("--budget", type=float, default=500.0, help="SageMaker requests per second")
+    add("--timeout", type=float, default=timeout, help="seconds each size may take")
+    return parser
