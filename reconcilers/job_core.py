@@ -26,8 +26,8 @@ from reconcilers.ownership import (
     NOT_OWNED,
     NotOwned,
     check_owner,
+    refused_then_adopted,
     retained,
-    wants_adoption,
     with_owner_tag,
 )
 from reconcilers.resource_core import ResourceReconciler, first_error, parse_spec
@@ -102,7 +102,7 @@ class JobReconciler(ResourceReconciler):
     # -- decisions -------------------------------------------------------------------------
 
     def _finished(self, obj: KubeObject, status: Mapping[str, Any]) -> bool:
-        if _refused_then_adopted(obj, status):
+        if refused_then_adopted(obj, status, "Failed"):
             return False  # the refusal told the user to annotate; they did
         return (
             status.get(self.job.status_field) in TERMINAL
@@ -206,8 +206,3 @@ class JobReconciler(ResourceReconciler):
                 raise
             return Result.requeue_with_backoff()
         return None
-
-
-def _refused_then_adopted(obj: KubeObject, status: Mapping[str, Any]) -> bool:
-    reasons = {c.get("type"): c.get("reason") for c in status.get("conditions") or []}
-    return reasons.get("Failed") == NOT_OWNED and wants_adoption(obj)

@@ -73,3 +73,10 @@ async def check_owner(ctx: SageMakerContext, arn: str, what: str, remedy: str) -
         f"tag is not {ctx.uid}). To take it over, annotate the resource "
         f"{ADOPT_ANNOTATION}=true; {remedy}"
     )
+
+
+def refused_then_adopted(obj: KubeObject, status: Mapping[str, Any], condition_type: str) -> bool:
+    """The resource was refused an object that is not its own, and has since been annotated
+    to adopt it: the annotation alone (no spec change) must wake it up."""
+    reasons = {c.get("type"): c.get("reason") for c in status.get("conditions") or []}
+    return reasons.get(condition_type) == NOT_OWNED and wants_adoption(obj)

@@ -6,9 +6,11 @@ superseded, and mirrors the result into the status with conditions ``Synced`` an
 
 Each spec generation gets one attempt. ``status.observedGeneration`` records the generation
 the operator has acted on; while it lags, the change is pending. A change SageMaker refuses
-is reported and not retried until the spec changes again (no hot loop), and a fixed spec is
-tried at once (a new generation is pending at once). After that only drift is repaired: an
-object deleted behind the operator's back is made again, and said so in an Event.
+(a Create, Update, Delete or Put it answers with a client error) is reported and not
+retried until the spec changes again (no hot loop), and a fixed spec is tried at once (a
+new generation is pending at once). A failed read refuses nothing: it is retried. After
+that only drift is repaired: an object deleted behind the operator's back is made again,
+and said so in an Event.
 
 Polling follows what SageMaker is doing: while it is moving (an endpoint Creating or
 Updating) the resource is looked at every poll interval; once settled, every drift period.
@@ -28,7 +30,7 @@ from controller.resources import KubeObject
 from reconcilers.conditions import FALSE, TRUE
 from reconcilers.job_kind import SYNCHRONIZING
 from reconcilers.kube import KubeWriter, metadata
-from reconcilers.ownership import NOT_OWNED, NotOwned, retained
+from reconcilers.ownership import NOT_OWNED, NotOwned, refused_then_adopted, retained
 from reconcilers.resource_core import ResourceReconciler, first_error, parse_spec
 from reconcilers.runtime import OperatorRuntime
 from reconcilers.service_kind import NotYet, Observation, ServiceContext, ServiceKind, State
@@ -95,7 +97,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         except NotYet as wait:
             return await self._not_yet(ctx, current, state, wait)
         except SageMakerError as error:
-            if error.terminal:
+            if error.refused:
                 message = f"{error.operation}: {error.message}"
                 return await self._refused(obj, current, ctx, state, error.code, message)
             return await self._unsynced(ctx, current, error)
@@ -112,7 +114,9 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         return Result.after(self.runtime.drift_delay())
 
     def _context(self, obj: KubeObject, spec: Any, current: Mapping[str, Any]) -> ServiceContext:
-        pending = current.get("observedGeneration") != metadata(obj).get("generation")
+        pending = current.get("observedGeneration") != metadata(obj).get(
+            "generation"
+        ) or refused_then_adopted(obj, current, SYNCED)
         return ServiceContext(obj, spec, self.runtime, self.writer, pending)
 
     # -- outcomes --------------------------------------------------------------------------

@@ -52,6 +52,10 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+# Operations that only read: Describe*, List*, ListTags.
+_READS = ("Describe", "List", "Get")
+
+
 @dataclass(frozen=True)
 class SageMakerError(Exception):
     """A failed SageMaker call, classified; ``message`` is what the user should read."""
@@ -68,6 +72,12 @@ class SageMakerError(Exception):
     @property
     def transient(self) -> bool:
         return not self.terminal
+
+    @property
+    def refused(self) -> bool:
+        """SageMaker understood a request to change something and said no. A read that
+        fails, whatever the code, says nothing about the resource and is never a refusal."""
+        return self.terminal and not self.operation.startswith(_READS)
 
     @property
     def is_not_found(self) -> bool:

@@ -9,10 +9,20 @@ from typing import Any, Literal
 
 from sagemaker_emulator.errors import ServiceError
 
-FaultKind = Literal["throttle", "http500", "http503", "latency", "drop", "drop_response"]
+FaultKind = Literal[
+    "throttle", "http500", "http503", "access_denied", "latency", "drop", "drop_response"
+]
 # "drop" closes the connection before the request is handled; "drop_response" handles it
 # (a create really creates) and then closes the connection: the client never hears back.
-KINDS: tuple[str, ...] = ("throttle", "http500", "http503", "latency", "drop", "drop_response")
+KINDS: tuple[str, ...] = (
+    "throttle",
+    "http500",
+    "http503",
+    "access_denied",
+    "latency",
+    "drop",
+    "drop_response",
+)
 
 
 @dataclass
@@ -59,6 +69,13 @@ _ERRORS: dict[str, tuple[str, str, int]] = {
     "throttle": ("ThrottlingException", "Rate exceeded", 400),
     "http500": ("InternalFailure", "We encountered an internal error. Please try again.", 500),
     "http503": ("ServiceUnavailable", "Service is unavailable. Please try again later.", 503),
+    # IAM says no: what a role lacking a permission (or a policy change) gets.
+    "access_denied": (
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/sagemaker-operator/session is not "
+        "authorized to perform this action",
+        400,
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from tests.emulator.builders import training_job
         ("throttle", "ThrottlingException", 400),
         ("http500", "InternalFailure", 500),
         ("http503", "ServiceUnavailable", 503),
+        ("access_denied", "AccessDeniedException", 400),
     ],
 )
 async def test_error_faults_reach_the_client(

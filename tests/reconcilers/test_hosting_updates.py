@@ -13,6 +13,7 @@ from tests.reconcilers.hosting import (
     condition,
     endpoint,
     endpoint_on,
+    make_model,
     referenced,
     sagemaker_names,
     uid_of,
@@ -264,3 +265,63 @@ async def test_retained_variant_properties_survive_an_update(
     assert variant_status["currentInstanceCount"] == 3
     assert variant_status["desiredWeight"] == 2.0
     assert variant_status["deployedImages"][0]["specifiedImage"] == IMAGE
+
+
+async def test_a_failed_read_never_fails_the_endpoint(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    await kube.create(sample(KIND, "denied"))
+    async with running_operator(kube, emulator.url, drift_check_interval_seconds=0.3):
+        first = await kube.wait_for_status(KIND, "denied", "InService")
+        # Nine refusals in a row: retried with backoff (5 ms, doubling), a few seconds' worth.
+        emulator.control.inject("access_denied", operation="DescribeEndpoint", times=9)
+
+        def unsynced(obj: dict[str, Any] | None) -> bool:
+            synced = condition(obj, "Synced")
+            return bool(synced["status"] == "False" and synced["reason"] == "AccessDeniedException")
+
+        denied = await kube.wait_for(KIND, "denied", unsynced, what="Synced=False")
+        assert denied is not None
+        assert denied["status"]["endpointStatus"] == "InService"
+        assert denied["status"]["observedGeneration"] == first["status"]["observedGeneration"]
+        # Retried with backoff: once IAM lets it read again, it is back in sync.
+        back = await kube.wait_for(
+            KIND, "denied", lambda o: condition(o, "Synced")["status"] == "True", seconds=60
+        )
+    assert back is not None
+    assert back["status"]["endpointStatus"] == "InService"
+    assert [e.reason for e in await kube.events("denied") if e.type == "Warning"] == [
+        "AccessDeniedException"
+    ]
+
+
+async def test_a_refused_endpoint_is_adopted_once_annotated(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    theirs = f"theirs-{kube.namespace}"
+    await make_model(emulator, f"{theirs}-model")
+    await endpoint_on(emulator, f"{theirs}-model", f"{theirs}-config", theirs, "all-traffic")
+    body = sample(KIND, "taker")
+    body["spec"]["endpointName"] = theirs
+    await kube.create(body)
+    async with running_operator(kube, emulator.url) as operator:
+        refused = await kube.wait_for_status(KIND, "taker", "Failed")
+        assert "sagemaker.aws.amazon.com/adopt=true" in refused["status"]["additional"]
+        calls = emulator.control.requests.total
+        await asyncio.sleep(operator.manager.options.job_poll_interval_seconds * 5)
+        assert emulator.control.requests.total == calls  # refused: nothing more is asked
+        await kube.objects.patch_namespaced_custom_object(
+            "sagemaker.aws.amazon.com", "v1", kube.namespace, "hostingdeployments", "taker",
+            {"metadata": {"annotations": {"sagemaker.aws.amazon.com/adopt": "true"}}},
+            _content_type="application/merge-patch+json",
+        )  # fmt: skip
+
+        def taken_over(obj: dict[str, Any] | None) -> bool:
+            status = (obj or {}).get("status") or {}
+            return settled(1)(obj) and status.get("endpointConfigName") != f"{theirs}-config"
+
+        adopted = await kube.wait_for(KIND, "taker", taken_over, seconds=60, what="adoption")
+    assert adopted is not None
+    assert adopted["status"]["endpointName"] == theirs
+    assert emulator.control.requests.count(operation="CreateEndpoint") == 1  # theirs, only
+    assert emulator.control.requests.count(operation="UpdateEndpoint") == 1

@@ -90,3 +90,25 @@ def test_not_found_and_already_exists(
 ) -> None:
     error = SageMakerError("X", code, message, terminal=True)
     assert (error.is_not_found, error.is_already_exists) == (not_found, exists)
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "refused"),
+    [
+        ("CreateEndpoint", "ValidationException", True),
+        ("UpdateEndpoint", "ValidationException", True),
+        ("PutScalingPolicy", "ValidationException", True),
+        ("DescribeEndpoint", "AccessDeniedException", False),
+        ("ListModels", "ValidationException", False),
+        ("CreateEndpoint", "ThrottlingException", False),
+    ],
+)
+def test_only_a_rejected_change_is_a_refusal(operation: str, code: str, refused: bool) -> None:
+    error = classify(
+        operation,
+        ClientError(
+            {"Error": {"Code": code, "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+            operation,
+        ),
+    )
+    assert error.refused is refused
