@@ -48,7 +48,11 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
     working_status = "ReconcilingEndpoint"
 
     def plan(self, ctx: ServiceContext) -> HostingPlan:
-        return plan(ctx.spec, ctx.name, ctx.uid)
+        hosting = ctx.derived.get("plan")
+        if hosting is None:
+            hosting = ctx.derived["plan"] = plan(ctx.spec, ctx.name, ctx.uid)
+        assert isinstance(hosting, HostingPlan)
+        return hosting
 
     def recorded(self, ctx: ServiceContext) -> bool:
         status = ctx.status

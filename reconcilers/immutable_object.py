@@ -147,19 +147,19 @@ class ImmutableObjectKind(ServiceKind[Described]):
         made: dict[str, Any] = {}  # name -> creation time
         for summary in await noun.listed(ctx, NameContains=uid):
             name = str(summary[noun.name_param])
-            if not name.endswith(uid):
+            if name == keep or not name.endswith(uid):
                 continue
             if name != recorded and await owner_uid(ctx, str(summary[noun.arn_key])) != ctx.uid:
                 continue  # carries our uid in its name, but someone else made it
             made[name] = summary["CreationTime"]
-        if recorded and recorded not in made:  # a fixed name does not carry the uid
+        if recorded and recorded not in (keep, *made):  # a fixed name does not carry the uid
             found = await noun.describe(ctx, recorded)
             if found is not None:
                 made[recorded] = found["CreationTime"]
         held = {
             name: users
             for name, created in made.items()
-            if name != keep and (users := await self._delete_unused(ctx, name, created))
+            if (users := await self._delete_unused(ctx, name, created))
         }
         if held:
             shown = "; ".join(f"{name} (endpoint {', '.join(eps)})" for name, eps in held.items())

@@ -10,7 +10,7 @@ when a change is applied at all.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from apis.common import KindInfo
@@ -30,6 +30,8 @@ class ServiceContext(SageMakerContext):
     # behind metadata.generation. Each generation gets one attempt; after that only drift
     # (something changed behind the operator's back) is repaired.
     pending: bool
+    # What a kind derives from the spec once per pass (a HostingDeployment's plan).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     async def event(self, event_type: str, reason: str, message: str) -> None:
         await self.kube.event(self.obj, event_type, reason, message)
