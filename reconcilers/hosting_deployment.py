@@ -131,7 +131,9 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
                 "it is created again once it is gone",
             )
         if status == "Failed":
-            return Delta("replace the failed endpoint", details=_REPLACE) if ctx.pending else None
+            if not ctx.pending:
+                return None  # it stays Failed until the spec changes
+            return Delta("replace the failed endpoint", details=_REPLACE, completes=False)
         deploying = (state.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
         if config != hosting.config_name and deploying != hosting.config_name:
             if not ctx.pending and ctx.status.get("endpointConfigName") != hosting.config_name:
@@ -179,7 +181,7 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
             try:
                 await ctx.call("UpdateEndpoint", hosting.update_request())
             except SageMakerError as error:
-                if error.terminal:
+                if error.refused:
                     # Refused: what was made for it would otherwise wait for the next update.
                     await self._keep_only_serving(ctx, state, hosting)
                 raise

@@ -72,6 +72,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
             return Result.done()
         state: State | None = None
         waiting: str | None = None
+        acted = True
         try:
             state = await self.service.read(ctx)
             if state is None:
@@ -90,6 +91,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
                 elif delta is not None:
                     log.info("updating", change=delta.description)
                     state = await self.service.update(ctx, state, delta)
+                    acted = delta.completes
             if waiting is None:
                 await self.service.settle(ctx, state)
         except NotOwned as refusal:
@@ -106,8 +108,9 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         ready = _ready(observed)
         if waiting is not None:
             ready = (READY, ready[1], ready[2], f"{ready[3]}; {waiting}")
+        acted = acted and waiting is None
         await self._write(
-            obj, current, dict(observed.status), [_IN_SYNC, ready], observed, acted=waiting is None
+            obj, current, dict(observed.status), [_IN_SYNC, ready], observed, acted=acted
         )
         if observed.busy or waiting is not None:
             return Result.after(self.runtime.poll_delay())

@@ -56,6 +56,9 @@ class Delta:
     description: str
     blocked: str | None = None
     details: Any = None  # what the kind's update needs to know
+    # Applying it acts on the pending generation; False for a first step (deleting a
+    # Failed endpoint before creating it anew), after which the change is still pending.
+    completes: bool = True
 
 
 class NotYet(Exception):

@@ -325,3 +325,27 @@ async def test_a_refused_endpoint_is_adopted_once_annotated(
     assert adopted["status"]["endpointName"] == theirs
     assert emulator.control.requests.count(operation="CreateEndpoint") == 1  # theirs, only
     assert emulator.control.requests.count(operation="UpdateEndpoint") == 1
+
+
+async def test_a_failed_endpoint_stays_until_the_spec_changes(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    created = await kube.create(sample(KIND, "broken"))
+    uid = uid_of(created)
+    emulator.control.fail(f"broken-{uid}", reason="Ping health check failed.", kind="endpoint")
+    async with running_operator(kube, emulator.url) as operator:
+        failed = await kube.wait_for_status(KIND, "broken", "Failed")
+        assert failed["status"]["failureReason"] == "Ping health check failed."
+        assert condition(failed, "Ready")["status"] == "False"
+        await asyncio.sleep(operator.manager.options.job_poll_interval_seconds * 5)
+        assert emulator.control.requests.count(operation="DeleteEndpoint") == 0
+        emulator.control.clear_failures()
+        await patch_spec(kube, KIND, "broken", new_image(failed, IMAGE))
+        replaced = await kube.wait_for(KIND, "broken", settled(2), seconds=60)
+    assert replaced is not None
+    assert emulator.control.requests.count(operation="DeleteEndpoint") == 1
+    assert emulator.control.requests.count(operation="CreateEndpoint") == 2
+    reasons = [event.reason for event in await kube.events("broken")]
+    assert "ReplacingEndpoint" in reasons
+    assert "Recreating" not in reasons
+    assert await sagemaker_names(emulator, uid) == referenced(replaced)
