@@ -37,6 +37,9 @@ class ManagerOptions:
     retry_period_seconds: float = 2.0
     namespaces: tuple[str, ...] = ()  # empty: all namespaces
     sagemaker_endpoint: str | None = None
+    # URL patterns a resource's spec.sageMakerEndpoint may name (fnmatch; the
+    # --sagemaker-endpoint value is always allowed). Empty: AWS's own endpoints only.
+    sagemaker_endpoint_allow: tuple[str, ...] = ()
     default_concurrency: int = 1
     concurrency_per_kind: Mapping[str, int] = field(default_factory=dict)
     job_poll_interval_seconds: float = 60.0
@@ -131,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--sagemaker-endpoint",
         default=None,
         help=f"SageMaker API endpoint override (also ${SAGEMAKER_ENDPOINT_ENV})",
+    )
+    add(
+        "--sagemaker-endpoint-allow",
+        dest="sagemaker_endpoint_allow",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="URL patterns a resource's spec.sageMakerEndpoint may name, e.g. "
+        "'https://vpce-*.sagemaker.us-west-2.vpce.amazonaws.com' (repeatable, comma lists; "
+        "default: https://*.amazonaws.com and https://*.amazonaws.com.cn; the "
+        "--sagemaker-endpoint value is always allowed)",
     )
     add(
         "--max-concurrent-reconciles",
@@ -235,6 +249,12 @@ def parse_options(
         retry_period_seconds=retry,
         namespaces=tuple(n.strip() for n in args.namespace.split(",") if n.strip()),
         sagemaker_endpoint=args.sagemaker_endpoint or environ.get(SAGEMAKER_ENDPOINT_ENV) or None,
+        sagemaker_endpoint_allow=tuple(
+            p.strip()
+            for value in args.sagemaker_endpoint_allow
+            for p in value.split(",")
+            if p.strip()
+        ),
         default_concurrency=default_workers,
         concurrency_per_kind=concurrency,
         job_poll_interval_seconds=args.job_poll_interval,

@@ -10,7 +10,17 @@ from typing import Any, Literal
 from sagemaker_emulator.errors import ServiceError
 
 FaultKind = Literal[
-    "throttle", "http500", "http503", "access_denied", "latency", "drop", "drop_response"
+    "throttle",
+    "http500",
+    "http503",
+    "access_denied",
+    "expired_token",
+    "unrecognized_client",
+    "invalid_signature",
+    "clock_skew",
+    "latency",
+    "drop",
+    "drop_response",
 ]
 # "drop" closes the connection before the request is handled; "drop_response" handles it
 # (a create really creates) and then closes the connection: the client never hears back.
@@ -19,6 +29,10 @@ KINDS: tuple[str, ...] = (
     "http500",
     "http503",
     "access_denied",
+    "expired_token",
+    "unrecognized_client",
+    "invalid_signature",
+    "clock_skew",
     "latency",
     "drop",
     "drop_response",
@@ -74,6 +88,31 @@ _ERRORS: dict[str, tuple[str, str, int]] = {
         "AccessDeniedException",
         "User: arn:aws:sts::123456789012:assumed-role/sagemaker-operator/session is not "
         "authorized to perform this action",
+        400,
+    ),
+    # Credentials that stopped working: an STS session past its expiry (IRSA tokens last an
+    # hour), keys AWS does not know, a signature made with the wrong secret, a clock off by
+    # more than five minutes. What AWS answers for each.
+    "expired_token": (
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+        400,
+    ),
+    "unrecognized_client": (
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+        400,
+    ),
+    "invalid_signature": (
+        "InvalidSignatureException",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method.",
+        400,
+    ),
+    "clock_skew": (
+        "InvalidSignatureException",
+        "Signature expired: 20261130T040000Z is now earlier than 20261130T041000Z "
+        "(20261130T042500Z - 15 min.)",
         400,
     ),
 }

@@ -20,6 +20,10 @@ from tests.emulator.builders import training_job
         ("http500", "InternalFailure", 500),
         ("http503", "ServiceUnavailable", 503),
         ("access_denied", "AccessDeniedException", 400),
+        ("expired_token", "ExpiredTokenException", 400),
+        ("unrecognized_client", "UnrecognizedClientException", 400),
+        ("invalid_signature", "InvalidSignatureException", 400),
+        ("clock_skew", "InvalidSignatureException", 400),
     ],
 )
 async def test_error_faults_reach_the_client(
