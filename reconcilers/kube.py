@@ -110,8 +110,21 @@ class KubeWriter:
 
 
 def status_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
-    """The merge patch from ``current`` to ``desired``: changed keys, and nulls for removed."""
-    patch = {key: value for key, value in desired.items() if current.get(key) != value}
+    """The JSON merge patch (RFC 7386) that turns ``current`` into ``desired``.
+
+    At every depth: changed values, and nulls for keys ``desired`` no longer has, so a field
+    that disappears from a nested object (a failure reason, a best job's metric) is removed
+    from the stored status too. Lists are replaced whole, as merge patch does.
+    """
+    patch: dict[str, Any] = {}
+    for key, value in desired.items():
+        old = current.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            nested = status_patch(old, value)
+            if nested:
+                patch[key] = nested
+        elif old != value or key not in current:
+            patch[key] = value
     for key in current:
         if key not in desired:
             patch[key] = None
