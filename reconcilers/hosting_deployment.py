@@ -181,7 +181,7 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
             try:
                 await ctx.call("UpdateEndpoint", hosting.update_request())
             except SageMakerError as error:
-                if error.refused:
+                if error.terminal:
                     # Refused: what was made for it would otherwise wait for the next update.
                     await self._keep_only_serving(ctx, state, hosting)
                 raise

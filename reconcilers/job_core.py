@@ -25,6 +25,7 @@ from reconcilers.naming import derived_name
 from reconcilers.ownership import (
     NOT_OWNED,
     NotOwned,
+    annotated,
     check_owner,
     refused_then_adopted,
     retained,
@@ -33,6 +34,13 @@ from reconcilers.ownership import (
 from reconcilers.resource_core import ResourceReconciler, first_error, parse_spec
 from reconcilers.runtime import OperatorRuntime
 from sagemaker_client.errors import SageMakerError
+
+# Asks the operator to start a job again that SageMaker no longer knows (see JobLost).
+RERUN_ANNOTATION = "sagemaker.aws.amazon.com/rerun-lost-job"
+
+
+class JobLost(Exception):
+    """A job this resource started is gone from SageMaker (an account or endpoint change)."""
 
 
 class JobReconciler(ResourceReconciler):
@@ -71,13 +79,18 @@ class JobReconciler(ResourceReconciler):
                 await self.job.sync_children(ctx, describe)
         except NotOwned as refusal:
             return await self.status.fail(obj, status, ctx.sagemaker_name, NOT_OWNED, str(refusal))
+        except JobLost as lost:
+            await self.status.lost(obj, status, ctx.sagemaker_name, str(lost))
+            # Nothing to poll: the resource waits for its user (the annotation wakes it) or
+            # for an operator restart (after the account or endpoint is put back).
+            return Result.done()
         except SageMakerError as error:
-            if error.terminal and not (mirror and error.is_not_found):
+            if error.terminal:  # SageMaker refused the create: only a spec change helps
                 return await self.status.fail(
                     obj, status, ctx.sagemaker_name, error.code, error.message
                 )
             await self.status.unsynced(obj, status, ctx.sagemaker_name, error)
-            return Result.requeue_with_backoff()
+            return self.retry(obj, error)
 
         if describe is None:
             # Just created: SageMaker starts every job InProgress. The next poll brings the
@@ -141,8 +154,10 @@ class JobReconciler(ResourceReconciler):
             except SageMakerError as error:
                 if not error.is_not_found:
                     raise
-                # Gone from SageMaker (it never deletes jobs, but an account or endpoint
-                # may have changed): create it again rather than mirror nothing forever.
+                # SageMaker never deletes jobs: the operator's account, role or endpoint
+                # changed. Creating it again would run and bill it twice, so only on request.
+                if not annotated(ctx.obj, RERUN_ANNOTATION):
+                    raise JobLost(self._lost_message(ctx)) from error
         request = self.job.build_request(ctx.spec, ctx.sagemaker_name)
         request["Tags"] = with_owner_tag(request.get("Tags"), ctx.uid)
         try:
@@ -154,6 +169,16 @@ class JobReconciler(ResourceReconciler):
             await self._check_owner(ctx, describe)
             return describe
         return None
+
+    def _lost_message(self, ctx: JobContext) -> str:
+        where = f"region {ctx.region}" + (f" at {ctx.endpoint}" if ctx.endpoint else "")
+        return (
+            f"SageMaker has no {self.job.kind.kind} named {ctx.sagemaker_name!r} in {where}, "
+            "although this resource started it: the operator's AWS account, role or SageMaker "
+            "endpoint has probably changed. It is not started again on its own, which would "
+            f"run and bill it twice; to run it again, annotate the resource {RERUN_ANNOTATION}"
+            "=true"
+        )
 
     async def _check_owner(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
         await check_owner(
@@ -204,5 +229,5 @@ class JobReconciler(ResourceReconciler):
             if error.terminal:
                 await self.writer.event(obj, "Warning", "StopFailed", error.message)
                 raise
-            return Result.requeue_with_backoff()
+            return self.retry(obj, error)
         return None

@@ -19,6 +19,7 @@ from reconcilers.status_writer import StatusWriter, Wanted, kept, reason_of
 from sagemaker_client.errors import SageMakerError
 
 log = structlog.get_logger("reconcilers.job")
+JOB_LOST = "JobLost"
 
 
 class JobStatusWriter:
@@ -103,7 +104,29 @@ class JobStatusWriter:
         if not others:
             primary = str(desired[self.job.status_field])
             others = [t for t in ok_conditions(primary) if t[0] != "Synced"]
-        synced, new = self.writer.synced_false(status, error.code, f"{error.code}: {error.message}")
+        shown = error.advice() if error.credentials else f"{error.code}: {error.message}"
+        synced, new = self.writer.synced_false(status, error.code, shown)
+        await self._report(obj, status, desired, synced, new, others)
+
+    async def lost(
+        self, obj: KubeObject, status: Mapping[str, Any], name: str, message: str
+    ) -> None:
+        """The job this resource started is gone from SageMaker: say so, change nothing else."""
+        log.warning("sagemaker_job_lost", name=name)
+        synced, new = self.writer.synced_false(status, JOB_LOST, message)
+        await self._report(obj, dict(status), dict(status), synced, new, None)
+
+    async def _report(
+        self,
+        obj: KubeObject,
+        status: Mapping[str, Any],
+        desired: dict[str, Any],
+        synced: Wanted,
+        new: bool,
+        others: list[Wanted] | None,
+    ) -> None:
+        if others is None:
+            others = kept(status, ("Complete", "Failed"))
         await self.writer.write(obj, status, desired, [synced, *others])
         if new:
             # One Event when an error starts (or changes), not one per retry of it.

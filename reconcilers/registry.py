@@ -43,6 +43,7 @@ def make_runtime(options: ManagerOptions, registry: CollectorRegistry | None) ->
         sagemaker=clients,
         job_poll_interval=options.job_poll_interval_seconds,
         drift_check_interval=options.drift_check_interval_seconds,
+        credential_retry_cap=options.max_retry_backoff_seconds,
     )
 
 

@@ -22,6 +22,7 @@ from controller.reconcile import Result
 from controller.resources import KubeObject, ObjectKey
 from reconcilers.kube import KubeWriter, metadata
 from reconcilers.runtime import OperatorRuntime
+from sagemaker_client.errors import SageMakerError
 
 FINALIZER = "sagemaker-operator-finalizer"
 
@@ -35,6 +36,8 @@ class ResourceReconciler(ABC):
         self.runtime = runtime
         # When the next poll of a key is due, and for which generation.
         self._poll_due: dict[ObjectKey, tuple[float, Any]] = {}
+        # Credential refusals in a row, per key: they set a long backoff of their own.
+        self._credential_failures: dict[ObjectKey, int] = {}
 
     async def reconcile(self, key: ObjectKey) -> Result:
         obj = self.cache.get(key)
@@ -48,7 +51,10 @@ class ResourceReconciler(ABC):
             wait = due[0] - time.monotonic()
             if wait > 0 and due[1] == generation:
                 return Result.after(wait)
+        refusals = self._credential_failures.get(key)
         result = await (self._finalize(obj) if deleting else self._sync(obj))
+        if self._credential_failures.get(key) == refusals:
+            self._credential_failures.pop(key, None)  # this pass was not refused
         if result.requeue_after is not None and not deleting:
             self._poll_due[key] = (time.monotonic() + result.requeue_after, generation)
         else:
@@ -80,6 +86,16 @@ class ResourceReconciler(ABC):
                 return Result.requeue_with_backoff()
             raise
         return Result.done()
+
+    def retry(self, obj: KubeObject, error: SageMakerError) -> Result:
+        """When to try again after ``error``: the queue's backoff, or for the operator's own
+        credentials a long one (see ``OperatorRuntime.credential_delay``)."""
+        if not error.credentials:
+            return Result.requeue_with_backoff()
+        key = ObjectKey.of(obj)
+        failures = self._credential_failures.get(key, 0)
+        self._credential_failures[key] = failures + 1
+        return Result.after(self.runtime.credential_delay(failures))
 
     def wants_finalizer(self, obj: KubeObject) -> bool:
         """Whether deleting ``obj`` must wait for this reconciler (most kinds: always)."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sagemaker_client.clients import SageMakerClients
 
+_CREDENTIAL_RETRY_BASE = 5.0
+
 
 @dataclass(frozen=True)
 class OperatorRuntime:
@@ -17,6 +19,8 @@ class OperatorRuntime:
     # How often something settled (an InService endpoint, a created model) is checked for
     # changes made behind the operator's back.
     drift_check_interval: float = 600.0
+    # The longest wait between retries when the operator's own credentials are refused.
+    credential_retry_cap: float = 300.0
 
     def poll_delay(self) -> float:
         # Jitter keeps a thousand resources created together from polling in lockstep.
@@ -24,3 +28,10 @@ class OperatorRuntime:
 
     def drift_delay(self) -> float:
         return self.drift_check_interval * random.uniform(0.9, 1.1)
+
+    def credential_delay(self, failures: int) -> float:
+        """After ``failures`` refusals in a row: 5 s, doubling, capped, with jitter. Every
+        call fails alike while credentials are refused, so this starts long, unlike the
+        queue's millisecond backoff, and does not hammer SageMaker or STS."""
+        delay = min(self.credential_retry_cap, _CREDENTIAL_RETRY_BASE * 2.0 ** min(failures, 16))
+        return float(delay * random.uniform(0.8, 1.2))

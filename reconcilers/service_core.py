@@ -99,7 +99,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         except NotYet as wait:
             return await self._not_yet(ctx, current, state, wait)
         except SageMakerError as error:
-            if error.refused:
+            if error.terminal:
                 message = f"{error.operation}: {error.message}"
                 return await self._refused(obj, current, ctx, state, error.code, message)
             return await self._unsynced(ctx, current, error)
@@ -158,9 +158,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
     ) -> Result:
         """A transient error: say so in Synced and retry with backoff; nothing is failed."""
         log.info("sagemaker_transient_error", code=error.code, error=error.message)
-        synced, new = self.status.synced_false(
-            current, error.code, f"{error.operation}: {error.code}: {error.message}"
-        )
+        synced, new = self._synced_false(current, error)
         desired = dict(current)
         desired.setdefault(self.service.status_field, SYNCHRONIZING)
         if ctx.pending and self.service.working_status is not None:
@@ -172,7 +170,19 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         if new:
             # One Event when an error starts (or changes), not one per retry of it.
             await ctx.event("Warning", synced[2], synced[3])
-        return Result.requeue_with_backoff()
+        return self.retry(ctx.obj, error)
+
+    def _synced_false(
+        self, current: Mapping[str, Any], error: SageMakerError
+    ) -> tuple[Wanted, bool]:
+        """Synced=False for ``error`` (for refused credentials, what the admin should fix),
+        and whether the error is new."""
+        shown = (
+            error.advice()
+            if error.credentials
+            else f"{error.operation}: {error.code}: {error.message}"
+        )
+        return self.status.synced_false(current, error.code, shown)
 
     async def _not_yet(
         self, ctx: ServiceContext, current: Mapping[str, Any], state: State | None, wait: NotYet
@@ -256,14 +266,12 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
                 return Result.requeue_with_backoff()
             return Result.after(self.runtime.poll_delay())
         except SageMakerError as error:
-            synced, new = self.status.synced_false(
-                current, error.code, f"{error.operation}: {error.code}: {error.message}"
-            )
+            synced, new = self._synced_false(current, error)
             deleting["additional"] = synced[3]
             await self._write(obj, current, deleting, [synced, *kept(current, (READY,))], None)
             if new:
                 await ctx.event("Warning", synced[2], synced[3])
-            return Result.requeue_with_backoff()
+            return self.retry(obj, error)
         ready: Wanted = (READY, FALSE, "Deleting", f"deleting the SageMaker {self.service.noun}")
         await self._write(obj, current, deleting, [_IN_SYNC, ready], None)
         return Result.after(self.runtime.poll_delay())

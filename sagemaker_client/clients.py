@@ -23,6 +23,7 @@ from botocore import xform_name
 from sagemaker_client.budget import RequestBudget
 from sagemaker_client.errors import classify
 from sagemaker_client.metrics import (
+    OUTCOME_CREDENTIALS,
     OUTCOME_SUCCESS,
     OUTCOME_TERMINAL,
     OUTCOME_TRANSIENT,
@@ -120,7 +121,13 @@ class SageMakerClients:
             response: dict[str, Any] = await method(**params)
         except Exception as raw:
             error = classify(operation, raw)
-            outcome = OUTCOME_TERMINAL if error.terminal else OUTCOME_TRANSIENT
+            outcome = (
+                OUTCOME_TERMINAL
+                if error.terminal
+                else OUTCOME_CREDENTIALS
+                if error.credentials
+                else OUTCOME_TRANSIENT
+            )
             self.metrics.requests.labels(operation=operation, outcome=outcome).inc()
             self.metrics.latency.labels(operation=operation).observe(time.monotonic() - started)
             raise error from raw

@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 OUTCOME_SUCCESS = "success"
 OUTCOME_TERMINAL = "terminal_error"
 OUTCOME_TRANSIENT = "transient_error"
+OUTCOME_CREDENTIALS = "credentials_error"
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 

@@ -40,17 +40,17 @@ def sample_value(registry: CollectorRegistry, name: str, **labels: str) -> float
     return 0.0 if value is None else value
 
 
-async def test_a_not_found_job_is_a_terminal_not_found_error(
+async def test_a_not_found_job_is_a_not_found_read_error_never_terminal(
     clients: tuple[SageMakerClients, CollectorRegistry],
 ) -> None:
     sagemaker, registry = clients
     with pytest.raises(SageMakerError) as caught:
         await sagemaker.call("DescribeTrainingJob", "us-east-1", {"TrainingJobName": "nope"})
-    assert caught.value.terminal
+    assert not caught.value.terminal
     assert caught.value.is_not_found
     assert sample_value(
         registry, "sagemaker_api_requests_total",
-        operation="DescribeTrainingJob", outcome="terminal_error",
+        operation="DescribeTrainingJob", outcome="transient_error",
     ) == 1  # fmt: skip
 
 

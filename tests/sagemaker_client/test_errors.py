@@ -1,4 +1,5 @@
-"""Terminal or transient: what the queue retries and what marks a resource Failed."""
+"""Refused, credentials or retry: what marks a resource Failed, what the admin must fix,
+and what the queue just retries."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import pytest
 from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
     NoCredentialsError,
     ParamValidationError,
     ReadTimeoutError,
 )
 
-from sagemaker_client.errors import SageMakerError, classify
+from sagemaker_client.errors import Failure, SageMakerError, classify
 
 
 def client_error(code: str, message: str = "no", status: int = 400) -> ClientError:
@@ -26,10 +28,7 @@ def client_error(code: str, message: str = "no", status: int = 400) -> ClientErr
     )
 
 
-@pytest.mark.parametrize(
-    "code",
-    ["ValidationException", "ResourceLimitExceeded", "AccessDeniedException", "ResourceInUse"],
-)
+@pytest.mark.parametrize("code", ["ValidationException", "ResourceLimitExceeded", "ResourceInUse"])
 def test_rejections_are_terminal(code: str) -> None:
     error = classify("CreateTrainingJob", client_error(code, "bad role"))
     assert error.terminal
@@ -53,13 +52,43 @@ def test_throttling_and_server_errors_are_transient(code: str, status: int) -> N
         ConnectTimeoutError(endpoint_url="http://x"),
         aiohttp.ClientConnectionError("reset"),
         TimeoutError(),
-        NoCredentialsError(),
     ],
 )
-def test_network_failures_and_missing_credentials_are_transient(raised: Exception) -> None:
+def test_network_failures_are_transient(raised: Exception) -> None:
     error = classify("DescribeTrainingJob", raised)
     assert error.transient
     assert error.message
+
+
+@pytest.mark.parametrize(
+    ("operation", "raised", "hint"),
+    [
+        ("DescribeTrainingJob", client_error("ExpiredTokenException", "expired"), "token"),
+        ("CreateTrainingJob", client_error("UnrecognizedClientException"), "access key"),
+        ("DescribeTrainingJob", client_error("InvalidSignatureException",
+                                             "Signature expired: 2026 is now earlier"), "clock"),
+        ("DescribeTrainingJob", client_error("RequestExpired"), "clock"),
+        ("DescribeTrainingJob", client_error("AccessDeniedException"), "DescribeTrainingJob"),
+        ("CreateTrainingJob", client_error("AccessDeniedException"), "CreateTrainingJob"),
+        ("AssumeRoleWithWebIdentity", client_error("InvalidIdentityToken"), "trust policy"),
+        ("DescribeTrainingJob", NoCredentialsError(), "role-arn"),
+        ("DescribeTrainingJob", CredentialRetrievalError(provider="sts", error_msg="x"), "x"),
+    ],
+)  # fmt: skip
+def test_credential_failures_are_the_admins_and_never_terminal(
+    operation: str, raised: Exception, hint: str
+) -> None:
+    error = classify(operation, raised)
+    assert error.credentials
+    assert not error.terminal
+    assert hint in error.advice()
+    assert "Nothing is failed" in error.advice()
+
+
+@pytest.mark.parametrize("code", ["ValidationException", "ResourceLimitExceeded", "Weird"])
+def test_a_failed_read_is_never_terminal(code: str) -> None:
+    assert classify("DescribeTrainingJob", client_error(code)).transient
+    assert classify("ListTags", client_error(code)).transient
 
 
 def test_a_request_botocore_refuses_is_terminal() -> None:
@@ -88,7 +117,7 @@ def test_a_bug_is_not_swallowed() -> None:
 def test_not_found_and_already_exists(
     code: str, message: str, not_found: bool, exists: bool
 ) -> None:
-    error = SageMakerError("X", code, message, terminal=True)
+    error = SageMakerError("X", code, message, Failure.REFUSED)
     assert (error.is_not_found, error.is_already_exists) == (not_found, exists)
 
 
@@ -111,4 +140,4 @@ def test_only_a_rejected_change_is_a_refusal(operation: str, code: str, refused:
             operation,
         ),
     )
-    assert error.refused is refused
+    assert error.terminal is refused
