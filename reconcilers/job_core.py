@@ -85,7 +85,10 @@ class JobReconciler(ResourceReconciler):
             # for an operator restart (after the account or endpoint is put back).
             return Result.done()
         except SageMakerError as error:
-            if error.terminal:  # SageMaker refused the create: only a spec change helps
+            # A refused create: only a spec change helps. A job already running is never
+            # failed by the operator (only a refusal before any call, such as an endpoint
+            # the admin no longer allows, can reach it).
+            if error.terminal and status.get(self.job.status_field) not in RUNNING:
                 return await self.status.fail(
                     obj, status, ctx.sagemaker_name, error.code, error.message
                 )

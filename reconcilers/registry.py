@@ -37,7 +37,10 @@ def make_runtime(options: ManagerOptions, registry: CollectorRegistry | None) ->
         per_region=dict(options.sagemaker_requests_per_second_per_region),
     )
     clients = SageMakerClients(
-        budget, SageMakerMetrics(registry), default_endpoint=options.sagemaker_endpoint
+        budget,
+        SageMakerMetrics(registry),
+        default_endpoint=options.sagemaker_endpoint,
+        allowed_endpoints=options.sagemaker_endpoint_allow,
     )
     return OperatorRuntime(
         sagemaker=clients,

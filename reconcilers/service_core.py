@@ -138,10 +138,15 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
         observed = (
             self.service.observe(ctx, state) if ctx is not None and state is not None else None
         )
-        if observed is None:
+        if observed is None and ctx is not None and self.service.recorded(ctx):
+            # Refused before SageMaker was asked (a region or endpoint the operator may
+            # not use): what exists stays as the status last said.
+            desired = dict(current)
+            ready: Wanted = (kept(current, (READY,)) or [(READY, FALSE, reason, message)])[0]
+        elif observed is None:
             # Nothing the spec wants exists; keep what the status says of what does.
             desired = {**current, self.service.status_field: "Failed"}
-            ready: Wanted = (READY, FALSE, reason, message)
+            ready = (READY, FALSE, reason, message)
         else:
             desired, ready = dict(observed.status), _ready(observed)
         desired["additional"] = message

@@ -9,9 +9,10 @@ SageMaker is never hit again at once by a hidden retry loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from aiobotocore.session import AioSession, get_session
 from botocore import xform_name
 
 from sagemaker_client.budget import RequestBudget
+from sagemaker_client.endpoint_policy import EndpointPolicy
 from sagemaker_client.errors import classify
 from sagemaker_client.metrics import (
     OUTCOME_CREDENTIALS,
@@ -48,7 +50,11 @@ def resolve_endpoint(resource_endpoint: str | None, default_endpoint: str | None
 
 
 class SageMakerClients:
-    """Lazily made, reused aiobotocore clients; close them with ``aclose``."""
+    """Lazily made, reused aiobotocore clients; close them with ``aclose``.
+
+    At most ``max_clients`` are kept: every resource may name its own region and endpoint,
+    so the least recently used idle client is closed when another one is needed.
+    """
 
     def __init__(
         self,
@@ -56,17 +62,20 @@ class SageMakerClients:
         metrics: SageMakerMetrics,
         *,
         default_endpoint: str | None = None,
+        allowed_endpoints: Sequence[str] = (),
+        max_clients: int = 32,
         settings: ClientSettings | None = None,
         session: AioSession | None = None,
     ) -> None:
         self.budget = budget
         self.metrics = metrics
         self.default_endpoint = default_endpoint
+        self.policy = EndpointPolicy(allowed_endpoints, resolve_endpoint(None, default_endpoint))
+        self.max_clients = max_clients
         self._settings = settings or ClientSettings()
         self._session = session or get_session()
-        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._clients: OrderedDict[ClientKey, _OpenClient] = OrderedDict()
         self._creating = asyncio.Lock()
-        self._stack = contextlib.AsyncExitStack()
 
     def _config(self) -> AioConfig:
         settings = self._settings
@@ -77,25 +86,38 @@ class SageMakerClients:
             retries={"total_max_attempts": 1},
         )
 
-    async def client(self, service: str, region: str, endpoint: str | None) -> Any:
-        key = (service, region, endpoint)
+    async def _open(self, key: ClientKey) -> _OpenClient:
         found = self._clients.get(key)
-        if found is not None:
-            return found
-        async with self._creating:
-            found = self._clients.get(key)
-            if found is None:
-                creator = self._session.create_client(
-                    service, region_name=region, endpoint_url=endpoint, config=self._config()
-                )
-                found = self._clients[key] = await self._stack.enter_async_context(creator)
-                log.info(
-                    "sagemaker_client_created",
-                    service=service,
-                    region=region,
-                    endpoint=endpoint or "aws",
-                )
+        if found is None:
+            async with self._creating:
+                found = self._clients.get(key)
+                if found is None:
+                    found = await self._create(key)
+        self._clients.move_to_end(key)
         return found
+
+    async def _create(self, key: ClientKey) -> _OpenClient:
+        service, region, endpoint = key
+        await self._evict_idle(room_for=1)
+        creator = self._session.create_client(
+            service, region_name=region, endpoint_url=endpoint, config=self._config()
+        )
+        opened = self._clients[key] = _OpenClient(creator, await creator.__aenter__())
+        log.info(
+            "sagemaker_client_created", service=service, region=region, endpoint=endpoint or "aws"
+        )
+        return opened
+
+    async def _evict_idle(self, room_for: int) -> None:
+        for key in list(self._clients):
+            if len(self._clients) + room_for <= self.max_clients:
+                return
+            if self._clients[key].in_use == 0:
+                await self._clients.pop(key).close()
+                log.info("sagemaker_client_closed", service=key[0], region=key[1])
+
+    async def client(self, service: str, region: str, endpoint: str | None) -> Any:
+        return (await self._open((service, region, endpoint))).client
 
     async def call(
         self,
@@ -110,8 +132,18 @@ class SageMakerClients:
 
         Raises ``SageMakerError`` classified as terminal or transient.
         """
+        self.policy.check(operation, region, endpoint)
         resolved = resolve_endpoint(endpoint, self.default_endpoint)
-        api = await self.client(service, region, resolved)
+        opened = await self._open((service, region, resolved))
+        opened.in_use += 1  # from here on it is not evicted, even while waiting for budget
+        try:
+            return await self._send(opened.client, operation, region, params)
+        finally:
+            opened.in_use -= 1
+
+    async def _send(
+        self, api: Any, operation: str, region: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         method = getattr(api, xform_name(operation))
         waited = time.monotonic()
         await self.budget.acquire(region)
@@ -137,5 +169,20 @@ class SageMakerClients:
         return response
 
     async def aclose(self) -> None:
-        await self._stack.aclose()
-        self._clients.clear()
+        while self._clients:
+            await self._clients.popitem(last=False)[1].close()
+
+
+ClientKey = tuple[str, str, str | None]  # service, region, endpoint
+
+
+class _OpenClient:
+    """An entered aiobotocore client, its context manager, and the calls it has in flight."""
+
+    def __init__(self, creator: Any, client: Any) -> None:
+        self._creator = creator
+        self.client = client
+        self.in_use = 0
+
+    async def close(self) -> None:
+        await self._creator.__aexit__(None, None, None)

@@ -108,3 +108,20 @@ async def test_a_lost_job_is_reported_and_run_again_only_on_request(
             await kube.wait_for_status("TrainingJob", "moved", "Completed", seconds=60)
         assert elsewhere.control.requests.count(operation="CreateTrainingJob") == 1
     assert [e.reason for e in await kube.events("moved") if e.type == "Warning"] == ["JobLost"]
+
+
+async def test_an_endpoint_the_admin_did_not_allow_is_never_called(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    await kube.create(sample("TrainingJob", "forged", sageMakerEndpoint="http://127.0.0.1:9"))
+    # The emulator under another name: allowed only because the admin says so.
+    elsewhere = emulator.url.replace("127.0.0.1", "localhost")
+    await kube.create(sample("TrainingJob", "allowed", sageMakerEndpoint=elsewhere))
+    async with running_operator(
+        kube, emulator.url, sagemaker_endpoint_allow=("http://localhost:*",)
+    ):
+        refused = await kube.wait_for_status("TrainingJob", "forged", "Failed")
+        await kube.wait_for_status("TrainingJob", "allowed", "Completed")
+    assert "--sagemaker-endpoint-allow" in refused["status"]["additional"]
+    assert condition(refused, "Failed")["reason"] == "EndpointNotAllowed"
+    assert emulator.control.requests.count(operation="CreateTrainingJob") == 1  # "allowed"

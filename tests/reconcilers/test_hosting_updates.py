@@ -273,8 +273,8 @@ async def test_a_failed_read_never_fails_the_endpoint(
     await kube.create(sample(KIND, "denied"))
     async with running_operator(kube, emulator.url, drift_check_interval_seconds=0.3):
         first = await kube.wait_for_status(KIND, "denied", "InService")
-        # Nine refusals in a row: retried with backoff (5 ms, doubling), a few seconds' worth.
-        emulator.control.inject("access_denied", operation="DescribeEndpoint", times=9)
+        # Two refusals in a row: a credentials problem, retried after 5 s, then 10 s.
+        emulator.control.inject("access_denied", operation="DescribeEndpoint", times=2)
 
         def unsynced(obj: dict[str, Any] | None) -> bool:
             synced = condition(obj, "Synced")

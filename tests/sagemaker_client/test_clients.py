@@ -96,3 +96,20 @@ def test_endpoint_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_endpoint(None, None) == "http://from-env"
     monkeypatch.delenv(ENDPOINT_ENV)
     assert resolve_endpoint(None, None) is None
+
+
+async def test_the_least_recently_used_idle_client_is_closed(emulator: RunningEmulator) -> None:
+    made = SageMakerClients(
+        RequestBudget(100.0), SageMakerMetrics(CollectorRegistry()),
+        default_endpoint=emulator.url, max_clients=2,
+    )  # fmt: skip
+    try:
+        for region in ("us-east-1", "us-west-2", "us-east-1", "eu-west-1"):
+            await made.call("ListTrainingJobs", region, {})
+        assert list(made._clients) == [
+            ("sagemaker", "us-east-1", emulator.url),
+            ("sagemaker", "eu-west-1", emulator.url),
+        ]
+    finally:
+        await made.aclose()
+    assert not made._clients
