@@ -41,6 +41,10 @@ def default_registry(
     return registrations
 
 
+# How long cancelled leftover tasks may take to stop before the process leaves without them.
+LEFTOVER_TASKS_SECONDS = 5.0
+
+
 async def api_client(options: ManagerOptions) -> client.ApiClient:
     """In a pod: the service account. Elsewhere: --kubeconfig, $KUBECONFIG or ~/.kube/config."""
     configuration = client.Configuration()
@@ -61,7 +65,29 @@ async def run(options: ManagerOptions, registry: RegistryFunction) -> int:
     async with await api_client(options) as api:
         metrics = Metrics()
         manager = Manager(options, api, registry(options, metrics.registry), metrics=metrics)
-        return await manager.run(stop)
+        code = await manager.run(stop)
+    await _stop_leftover_tasks(code)
+    return code
+
+
+async def _stop_leftover_tasks(code: int) -> None:
+    """Cancel what is still running, and leave at once if something will not stop.
+
+    asyncio.run would wait forever for a task that swallows its cancellation; a replica that
+    lost its leadership must exit, so that its pod restarts as a standby.
+    """
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current]
+    for task in leftovers:
+        task.cancel()
+    if not leftovers:
+        return
+    _, pending = await asyncio.wait(leftovers, timeout=LEFTOVER_TASKS_SECONDS)
+    if pending:
+        log = structlog.get_logger("controller.main")
+        log.error("tasks_would_not_stop", tasks=sorted(t.get_name() for t in pending), code=code)
+        log.info("exiting", code=code)
+        os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None, registry: RegistryFunction | None = None) -> int:

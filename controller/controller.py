@@ -2,8 +2,18 @@
 
 The informers (the reconciled kind and the kinds it owns) start on every replica so a
 standby has a warm cache; workers start only when ``run_workers`` is called, which the
-manager does once this replica leads. At that moment every cached key is enqueued, the way
-controller-runtime replays an informer's contents to a newly started controller.
+manager does once this replica leads. They wait for the caches to sync, at most the cache
+sync timeout (then :class:`CacheSyncTimeout` names the kind and its last error), and every
+cached key is enqueued, the way controller-runtime replays an informer's contents to a
+newly started controller.
+
+A worker that takes a key from the queue first
+
+* takes a token from the retry budget if the key is a retry (it failed or asked for a
+  backoff requeue): the overall retry rate stays bounded without booking future slots;
+* asks the leadership guard, when there is one, whether this replica still leads; if not,
+  the guard raises and the worker ends without touching the key, so a deposed leader does
+  no work even before its renewal loop has noticed.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import structlog
 from kubernetes_asyncio.client import ApiClient
 
 from controller.cache import EventType, ObjectEvent
+from controller.failure_log import FailureLog
 from controller.handlers import KeyMapper, controller_owner_keys, own_key
 from controller.informer import Informer, WatchSettings
 from controller.metrics import (
@@ -27,12 +38,30 @@ from controller.metrics import (
     RESULT_SUCCESS,
     Metrics,
 )
-from controller.rate_limiter import RateLimiter
+from controller.rate_limiter import RateLimiter, TokenBucket, default_retry_budget
 from controller.reconcile import ReconcileContext, Reconciler
 from controller.resources import Kind, ObjectKey
 from controller.workqueue import QueueShutDown, WorkQueue
 
 ReconcilerFactory = Callable[[ReconcileContext], Reconciler]
+LeadershipGuard = Callable[[], None]
+"""Raises (``LeadershipLost``) when this replica may no longer reconcile; called at dequeue."""
+DEFAULT_CACHE_SYNC_TIMEOUT_SECONDS = 120.0
+# How long idle workers of a drained queue get to notice the shutdown and return.
+_WORKER_EXIT_SECONDS = 1.0
+
+
+class CacheSyncTimeout(Exception):
+    """An informer did not sync in time (RBAC missing, a CRD not installed...)."""
+
+    def __init__(self, kind: Kind, timeout_seconds: float, last_error: str | None) -> None:
+        self.kind = kind
+        self.timeout_seconds = timeout_seconds
+        self.last_error = last_error or "none seen (the list has not answered)"
+        super().__init__(
+            f"the {kind} cache did not sync within {timeout_seconds:g}s; "
+            f"last error: {self.last_error}"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,11 +92,19 @@ class Controller:
         namespaces: Sequence[str] | None = None,
         watch_settings: WatchSettings | None = None,
         rate_limiter: RateLimiter | None = None,
+        retry_budget: TokenBucket | None = None,
+        cache_sync_timeout_seconds: float = DEFAULT_CACHE_SYNC_TIMEOUT_SECONDS,
     ) -> None:
         if registration.concurrency < 1:
             raise ValueError("a controller needs at least one worker")
+        if cache_sync_timeout_seconds <= 0:
+            raise ValueError("the cache sync timeout must be positive")
         self.name = registration.name
         self.concurrency = registration.concurrency
+        self.cache_sync_timeout_seconds = cache_sync_timeout_seconds
+        self.retry_budget = retry_budget or default_retry_budget()
+        self._failures = FailureLog()
+        self._guard: LeadershipGuard | None = None
         self.informer = Informer(
             api, registration.kind, namespaces=namespaces, settings=watch_settings
         )
@@ -115,10 +152,13 @@ class Controller:
             for informer in self.informers:
                 group.create_task(informer.run(), name=f"informer-{informer.kind}")
 
-    async def run_workers(self) -> None:
-        """Wait for the caches, enqueue every cached key, and reconcile until shut down."""
-        for informer in self.informers:
-            await informer.wait_synced()
+    async def run_workers(self, guard: LeadershipGuard | None = None) -> None:
+        """Wait for the caches, enqueue every cached key, and reconcile until shut down.
+
+        ``guard`` is called before every reconcile; what it raises ends the workers.
+        """
+        self._guard = guard
+        await self._wait_for_caches()
         self._started = True
         for key in self.informer.cache:
             self.queue.add(key)
@@ -141,12 +181,31 @@ class Controller:
             for worker in self._workers:
                 worker.cancel()
 
+    async def _wait_for_caches(self) -> None:
+        # An informer that can never sync (403: RBAC missing in a namespace; 404: a CRD not
+        # installed) retries forever; a leader waiting on it would hold the Lease and do
+        # nothing. Give up after the timeout, naming the kind, so the process exits and a
+        # restart or another replica takes over, and the admin can read why.
+        timeout = self.cache_sync_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                for informer in self.informers:
+                    await informer.wait_synced()
+        except TimeoutError:
+            unsynced = next((i for i in self.informers if not i.has_synced), self.informer)
+            raise CacheSyncTimeout(unsynced.kind, timeout, unsynced.sync_error()) from None
+
     async def shut_down(self, drain_seconds: float) -> bool:
         """Let in-flight reconciles finish (at most ``drain_seconds``), then stop the workers."""
         drained = await self.queue.shut_down_with_drain(drain_seconds)
+        running = set(self._workers)
+        if drained and running:
+            # Idle workers end by themselves on QueueShutDown; let them, rather than cancel
+            # them mid-wait (a cancelled worker would end run_workers with CancelledError).
+            _, running = await asyncio.wait(running, timeout=_WORKER_EXIT_SECONDS)
         if not drained:
             self._log.warning("drain_timed_out", in_flight=len(self.queue.processing))
-        for worker in self._workers:
+        for worker in running:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         return drained
@@ -158,6 +217,14 @@ class Controller:
             except QueueShutDown:
                 return
             try:
+                if self.queue.num_requeues(key) > 0:
+                    await self.retry_budget.take()
+                    if self.queue.shutting_down:
+                        continue  # no new reconcile once shutdown began (the finally: done)
+                if self._guard is not None:
+                    # Right before the reconcile, after any wait: a replica whose lease may
+                    # have passed to another must not start one.
+                    self._guard()
                 await self._reconcile(key)
             finally:
                 self.queue.done(key)
@@ -177,8 +244,8 @@ class Controller:
                 result = await self.reconciler.reconcile(key)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("reconcile_failed", retries=self.queue.num_requeues(key))
+            except Exception as error:
+                self._failures.failed(log, key, error)
                 metrics.errors.inc()
                 metrics.count(RESULT_ERROR)
                 self.queue.add_rate_limited(key)
@@ -186,6 +253,7 @@ class Controller:
             finally:
                 metrics.time.observe(time.monotonic() - started)
                 self._active_workers.dec()
+            self._failures.succeeded(log, key)
             if result.requeue_after is not None:
                 self.queue.forget(key)
                 self.queue.add_after(key, result.requeue_after)

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from controller.metrics import Metrics
 
+STOP_SECONDS = 1.0
 ReadinessCheck = Callable[[], dict[str, str]]
 """Returns the failing checks by name (empty when ready)."""
 
@@ -63,7 +64,8 @@ class HttpServer:
     """One aiohttp application on one address; ``port`` is the bound port once started."""
 
     def __init__(self, app: web.Application, address: BindAddress) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        # Stopping must fit the shutdown budget: in-flight scrapes get a second, not 60.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=STOP_SECONDS)
         self.address = address
         self.port = address.port
 

@@ -3,8 +3,10 @@
 One *reflector* runs per watched scope (all namespaces, or each namespace of a list). Each
 reflector lists, watches from the list's resourceVersion with bookmarks, and keeps going:
 
-* the server ends every watch after ``timeoutSeconds``; the reflector reopens it from the
-  last resourceVersion it saw (events or bookmarks);
+* every event and bookmark handled moves the resume point (``resource_version``) at once,
+  as client-go's reflector does: whatever ends a watch (the server's ``timeoutSeconds``, a
+  stall, a reset, a malformed line), the next one resumes from the last version handled,
+  not from the list's, so a failure costs neither a relist nor a replay of old events;
 * a stream that sends nothing for longer than the server timeout plus a grace is half-open
   or stalled: the client read timeout notices it and the watch is reopened;
 * 410 Gone, as an HTTP status or as an ERROR event in the stream, means the history was
@@ -38,7 +40,12 @@ MIN_HEALTHY_WATCH_SECONDS = 1.0
 class WatchSettings:
     """Timeouts and retry policy of list and watch calls."""
 
-    watch_timeout_seconds: int = 300  # asked of the server; it closes the stream then
+    # Asked of the server, which closes the stream then. Short, because silence is the only
+    # sign of a half-open or frozen connection: HTTP/1.1 has no pings (client-go detects
+    # them with HTTP/2 pings), TCP keepalive is answered by a frozen relay's kernel, and an
+    # idle apiserver sends no bookmarks (measured: none in 150 s). Reopening costs little:
+    # the watch resumes from the last resourceVersion it handled, without a relist.
+    watch_timeout_seconds: int = 60
     read_grace_seconds: float = 30.0  # silence beyond the server timeout = a dead stream
     connect_timeout_seconds: float = 10.0
     list_timeout_seconds: float = 60.0
@@ -107,6 +114,7 @@ class Reflector:
         self.stats = ReflectorStats()
         self.last_heard = time.monotonic()
         self.resource_version: str | None = None
+        self.last_error: str | None = None  # the latest failure, for a cache-sync timeout
         self._backoff = ExponentialBackoffLimiter(settings.backoff)
         self._log = structlog.get_logger("controller.informer").bind(
             kind=str(kind), scope=namespace or "*"
@@ -124,7 +132,7 @@ class Reflector:
                     self.resource_version = await self._list()
                     self.synced.set()
                 opened = time.monotonic()
-                self.resource_version = await self._watch(self.resource_version)
+                await self._watch(self.resource_version)
                 if time.monotonic() - opened >= MIN_HEALTHY_WATCH_SECONDS:
                     self._backoff.forget(self)
                 else:
@@ -149,6 +157,7 @@ class Reflector:
                 self.resource_version = None
             except Exception as error:
                 self.stats.failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
                 if isinstance(error, WatchStalled):
                     self.stats.stalls += 1
                 delay = self._backoff.when(self)
@@ -214,8 +223,12 @@ class Reflector:
         self._log.info("listed", objects=len(items), resource_version=list_version)
         return list_version
 
-    async def _watch(self, since: str) -> str:
-        """Watch from ``since``; return the last resourceVersion seen when the server ends it."""
+    async def _watch(self, since: str) -> None:
+        """Watch from ``since`` until the server ends the stream (or it fails).
+
+        Each event handled moves ``self.resource_version`` on the spot, so a watch that
+        fails half-way through has not lost its progress.
+        """
         settings = self.settings
         query: list[tuple[str, Any]] = [
             ("watch", "true"),
@@ -230,10 +243,11 @@ class Reflector:
             connect=settings.connect_timeout_seconds,
             sock_connect=settings.connect_timeout_seconds,
         )
-        response = await asyncio.wait_for(
-            self._request(query, timeout), settings.connect_timeout_seconds * 2
-        )
-        latest = since
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the awaited call completes, and a task that will not cancel keeps
+        # a deposed leader's process from exiting.
+        async with asyncio.timeout(settings.connect_timeout_seconds * 2):
+            response = await self._request(query, timeout)
         async with response:
             if response.status == 410:
                 raise ResourceGone(since, as_event=False)
@@ -244,25 +258,24 @@ class Reflector:
             buffer = bytearray()
             while True:
                 try:
-                    chunk = await asyncio.wait_for(
-                        response.content.readany(), settings.read_timeout_seconds
-                    )
+                    async with asyncio.timeout(settings.read_timeout_seconds):
+                        chunk = await response.content.readany()
                 except TimeoutError:
                     raise WatchStalled(
                         f"no data for {settings.read_timeout_seconds}s on a watch"
                     ) from None
                 if not chunk:
                     self.last_heard = time.monotonic()
-                    return latest  # the server closed the stream after timeoutSeconds
+                    return  # the server closed the stream after timeoutSeconds
                 self.last_heard = time.monotonic()
                 buffer += chunk
                 while (newline := buffer.find(b"\n")) >= 0:
                     line = bytes(buffer[:newline])
                     del buffer[: newline + 1]
                     if line.strip():
-                        latest = self._handle_line(line, latest)
+                        self._handle_line(line)
 
-    def _handle_line(self, line: bytes, latest: str) -> str:
+    def _handle_line(self, line: bytes) -> None:
         event = json.loads(line)
         event_type = event.get("type")
         obj = event.get("object") or {}
@@ -270,15 +283,18 @@ class Reflector:
             if obj.get("code") == 410:
                 raise ResourceGone(str(obj.get("message", "")), as_event=True)
             raise ApiError(int(obj.get("code") or 0), str(obj.get("message", "")))
-        version = resource_version(obj) or latest
-        if event_type == "BOOKMARK":
-            return version
-        obj.setdefault("apiVersion", self.kind.api_version)
-        obj.setdefault("kind", self.kind.kind)
-        change = self.cache.apply(str(event_type), obj)
-        if change is not None:
-            self.emit(change)
-        return version
+        version = resource_version(obj)
+        if event_type != "BOOKMARK":
+            obj.setdefault("apiVersion", self.kind.api_version)
+            obj.setdefault("kind", self.kind.kind)
+            change = self.cache.apply(str(event_type), obj)
+            if change is not None:
+                self.emit(change)
+        if version:
+            # Saved per event, not when the watch returns: a watch that stalls or is reset
+            # later must resume here, or it replays what the cache already holds (a
+            # replayed DELETED evicts a re-created object) or relists a compacted version.
+            self.resource_version = version
 
 
 class Informer:
@@ -323,6 +339,13 @@ class Informer:
     def heard_recently(self) -> bool:
         now = time.monotonic()
         return all(reflector.heard_recently(now) for reflector in self.reflectors)
+
+    def sync_error(self) -> str | None:
+        """Why the informer has not synced: the latest failure of a scope still listing."""
+        for reflector in self.reflectors:
+            if not reflector.synced.is_set() and reflector.last_error is not None:
+                return f"{reflector.namespace or 'all namespaces'}: {reflector.last_error}"
+        return None
 
     async def wait_synced(self) -> None:
         await asyncio.gather(*(reflector.synced.wait() for reflector in self.reflectors))

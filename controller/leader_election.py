@@ -5,8 +5,14 @@
   change: comparing the remote renewTime with our clock would trust the other's clock.
 * Every update is a PUT carrying the resourceVersion we read, so two candidates racing for
   the same lease cannot both win (the loser gets 409 Conflict).
-* The leader renews every ``retry_period``; if no renewal succeeds for ``renew_deadline``,
-  or the lease shows another holder, leadership is lost at once.
+* The leader renews every ``retry_period``. Leadership is lost at once when the lease shows
+  another holder, or when ``renew_deadline`` has passed since the last successful renewal
+  began. The deadline bounds the renewal attempts themselves (client-go runs them under a
+  context with that deadline): a hung request cannot stretch leadership past it, and the
+  deadline is below ``lease_duration``, after which a standby may take the lease.
+* ``ensure_leading`` applies the same deadline on demand. Workers call it before they take
+  an item, so a process that was frozen (SIGSTOP, a VM pause) past its lease and then
+  resumed does no work, even before its renewal task has had a chance to run.
 * On clean shutdown the leader releases the lease (empty holder) so a standby takes over at
   its next retry instead of waiting out the lease duration.
 
@@ -59,9 +65,14 @@ class LeaderElectionConfig:
 
     @property
     def request_timeout_seconds(self) -> float:
-        # One attempt must end well inside the renew deadline, so a hung request cannot
-        # keep us believing we lead after the lease could have passed to someone else.
+        # A hung request should leave time for another attempt before the renew deadline
+        # (which bounds every attempt anyway, whatever this says).
         return max(0.5, min(self.retry_period_seconds, self.renew_deadline_seconds / 2))
+
+    @property
+    def release_timeout_seconds(self) -> float:
+        # The release is a PUT: sending it and reading the answer are each bounded.
+        return 2 * self.request_timeout_seconds
 
 
 class LeadershipLost(Exception):
@@ -81,6 +92,11 @@ class LeaderElector:
         self._observed_spec: dict[str, Any] = {}
         self._observed_at = 0.0
         self.is_leader = False
+        # When the last successful acquire or renewal *began* (monotonic). The record changed
+        # after that, so a standby's lease clock starts later than ours: measuring the renew
+        # deadline from here keeps us on the safe side of it.
+        self._renewed_at = 0.0
+        self._lost: str | None = None
         self._log = structlog.get_logger("controller.leader_election").bind(
             lease=f"{config.namespace}/{config.lease_name}", identity=config.identity
         )
@@ -92,34 +108,79 @@ class LeaderElector:
         """Return once this replica holds the lease; retries every (jittered) retry period."""
         self._log.info("leader_election_waiting")
         while True:
+            started = time.monotonic()
             if await self._attempt():
+                self._renewed_at = started
+                self._lost = None
                 self._set_leader(True)
                 self._log.info("leader_election_acquired")
                 return
             # client-go jitters the retry by up to 1.2x so candidates do not move in step.
             await asyncio.sleep(self.config.retry_period_seconds * random.uniform(1.0, 1.2))
 
+    def renewal_age(self) -> float:
+        """Seconds since the last successful acquire or renewal began."""
+        return time.monotonic() - self._renewed_at
+
+    def ensure_leading(self) -> None:
+        """Raise :class:`LeadershipLost` unless we lead and renewed within the renew deadline.
+
+        The check needs no I/O and no help from the renewal task, so it also holds in a
+        process that has just resumed from a freeze longer than the lease.
+        """
+        if self._lost is not None:
+            raise LeadershipLost(self._lost)
+        if not self.is_leader:
+            raise LeadershipLost("this replica does not hold the lease")
+        age = self.renewal_age()
+        if age > self.config.renew_deadline_seconds:
+            raise self._lose(
+                f"no renewal for {age:.1f}s (renew deadline {self.config.renew_deadline_seconds}s)"
+            )
+
     async def keep_renewing(self) -> None:
-        """Renew until leadership is lost; then raise :class:`LeadershipLost`."""
+        """Renew until leadership is lost; then raise :class:`LeadershipLost`.
+
+        Every attempt runs under the renew deadline, so leadership ends when the deadline
+        passes, not when a hung attempt eventually returns.
+        """
         config = self.config
-        last_renewed = time.monotonic()
         while True:
-            await asyncio.sleep(config.retry_period_seconds)
-            renewed = await self._attempt()
-            now = time.monotonic()
-            if renewed:
-                last_renewed = now
-                continue
+            self.ensure_leading()
+            remaining = config.renew_deadline_seconds - self.renewal_age()
+            try:
+                async with asyncio.timeout(max(0.0, remaining)):
+                    await self._renew_once()
+            except TimeoutError:
+                raise self._lose(
+                    f"no renewal within the renew deadline of {config.renew_deadline_seconds}s"
+                ) from None
+
+    async def _renew_once(self) -> None:
+        """Try every retry period until one renewal succeeds (the caller bounds the time).
+
+        Attempts are spaced from their starts, not their ends: a slow attempt does not push
+        the next one towards the deadline.
+        """
+        config = self.config
+        next_attempt = self._renewed_at + config.retry_period_seconds
+        while True:
+            await asyncio.sleep(max(0.0, next_attempt - time.monotonic()))
+            started = time.monotonic()
+            next_attempt = started + config.retry_period_seconds
+            if await self._attempt():
+                self._renewed_at = started
+                return
             holder = self._observed_spec.get("holderIdentity")
             if holder and holder != config.identity:
-                reason = f"the lease is held by {holder}"
-            elif now - last_renewed >= config.renew_deadline_seconds:
-                reason = f"no renewal for {config.renew_deadline_seconds}s"
-            else:
-                continue
+                raise self._lose(f"the lease is held by {holder}")
+
+    def _lose(self, reason: str) -> LeadershipLost:
+        if self._lost is None:
+            self._lost = reason
             self._set_leader(False)
             self._log.error("leader_election_lost", reason=reason)
-            raise LeadershipLost(reason)
+        return LeadershipLost(self._lost)
 
     async def release(self) -> bool:
         """Give the lease up if we hold it, so a standby takes over at once."""
@@ -217,8 +278,9 @@ class LeaderElector:
         self, method: str, path: str, body: LeaseObject | None = None
     ) -> tuple[int, LeaseObject]:
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout_seconds)
-        response = await asyncio.wait_for(
-            self.api.call_api(
+        # asyncio.timeout, not wait_for, which can swallow a cancellation on Python 3.11.
+        async with asyncio.timeout(self.config.request_timeout_seconds):
+            response = await self.api.call_api(
                 path,
                 method,
                 header_params={"Accept": "application/json", "Content-Type": "application/json"},
@@ -226,11 +288,9 @@ class LeaderElector:
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _request_timeout=timeout,
-            ),
-            self.config.request_timeout_seconds,
-        )
-        async with response:
-            raw = await asyncio.wait_for(response.read(), self.config.request_timeout_seconds)
+            )
+        async with response, asyncio.timeout(self.config.request_timeout_seconds):
+            raw = await response.read()
         parsed = json.loads(raw) if raw else {}
         return response.status, parsed if isinstance(parsed, dict) else {}
 

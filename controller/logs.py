@@ -2,6 +2,10 @@
 
 Reconcile workers bind ``controller``, ``namespace``, ``name`` and ``reconcile_id`` with
 contextvars, so every event a reconciler logs carries them without passing a logger around.
+
+Tracebacks are rendered without frame locals, in both formats. structlog's defaults show
+them (JSON's ``dict_tracebacks``; the console's, once ``rich`` is installed), and locals hold
+secrets: botocore's signer and credential objects are locals in its frames.
 """
 
 from __future__ import annotations
@@ -25,10 +29,16 @@ def configure_logging(level: str = "info", log_format: LogFormat = "json") -> No
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     if log_format == "json":
-        processors += [structlog.processors.dict_tracebacks]
+        processors += [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+        ]
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -7,7 +7,15 @@ Life of a manager (``run`` returns the process exit code):
 3. start the controllers' workers and renew the Lease;
 4. on stop (SIGTERM/SIGINT): stop handing out work, let in-flight reconciles finish within
    the graceful shutdown timeout, release the Lease, exit 0;
-   on lost leadership: cancel every reconcile at once and exit 1 so the pod restarts.
+   on lost leadership (the renew deadline passed, another holder, or a worker's check at
+   dequeue), also in the middle of a drain: cancel every reconcile at once and exit 1 so
+   the pod restarts;
+   on a cache that did not sync within the cache sync timeout: log the kind and its last
+   error, release the Lease so another replica can try, exit 3.
+
+``shutdown_budget_seconds`` is the longest a stop can take; the Deployment's termination
+grace period (``apis/install.py``) must be longer, or the kubelet kills the process before
+it has released the Lease.
 """
 
 from __future__ import annotations
@@ -20,8 +28,8 @@ from typing import Any
 import structlog
 from kubernetes_asyncio.client import ApiClient
 
-from controller.controller import Controller, ControllerRegistration
-from controller.health import BindAddress, HttpServer, health_app, metrics_app
+from controller.controller import CacheSyncTimeout, Controller, ControllerRegistration
+from controller.health import STOP_SECONDS, BindAddress, HttpServer, health_app, metrics_app
 from controller.informer import WatchSettings
 from controller.leader_election import LeaderElectionConfig, LeaderElector, LeadershipLost
 from controller.metrics import Metrics
@@ -31,6 +39,28 @@ from controller.rate_limiter import BackoffSettings, default_controller_rate_lim
 EXIT_OK = 0
 EXIT_LEADERSHIP_LOST = 1
 EXIT_CONTROLLER_FAILED = 2
+EXIT_CACHE_SYNC_TIMEOUT = 3
+CLOSE_TIMEOUT_SECONDS = 5.0  # the reconcilers' shared clients, closed after the Lease
+
+
+def leader_election_config(options: ManagerOptions) -> LeaderElectionConfig:
+    return LeaderElectionConfig(
+        lease_name=options.leader_election_id,
+        namespace=options.leader_election_namespace,
+        identity=options.leader_election_identity,
+        lease_duration_seconds=options.lease_duration_seconds,
+        renew_deadline_seconds=options.renew_deadline_seconds,
+        retry_period_seconds=options.retry_period_seconds,
+    )
+
+
+def shutdown_budget_seconds(options: ManagerOptions) -> float:
+    """The longest a stop takes from SIGTERM to exit: drain, release, close (each bounded)."""
+    release = (
+        leader_election_config(options).release_timeout_seconds if options.leader_elect else 0.0
+    )
+    servers = STOP_SECONDS * 2  # metrics and health
+    return options.graceful_shutdown_timeout_seconds + release + servers + CLOSE_TIMEOUT_SECONDS
 
 
 class Manager:
@@ -48,6 +78,9 @@ class Manager:
         self.metrics = metrics or Metrics()
         # Shared resources appear in several registrations; each is released once.
         self._closers = list(dict.fromkeys(r.close for r in registrations if r.close))
+        watch_settings = watch_settings or WatchSettings(
+            watch_timeout_seconds=options.watch_timeout_seconds
+        )
         self.controllers = [
             Controller(
                 registration,
@@ -58,23 +91,13 @@ class Manager:
                 rate_limiter=default_controller_rate_limiter(
                     BackoffSettings(cap_seconds=options.max_retry_backoff_seconds)
                 ),
+                cache_sync_timeout_seconds=options.cache_sync_timeout_seconds,
             )
             for registration in registrations
         ]
         self.elector: LeaderElector | None = None
         if options.leader_elect:
-            self.elector = LeaderElector(
-                api,
-                LeaderElectionConfig(
-                    lease_name=options.leader_election_id,
-                    namespace=options.leader_election_namespace,
-                    identity=options.leader_election_identity,
-                    lease_duration_seconds=options.lease_duration_seconds,
-                    renew_deadline_seconds=options.renew_deadline_seconds,
-                    retry_period_seconds=options.retry_period_seconds,
-                ),
-                self.metrics,
-            )
+            self.elector = LeaderElector(api, leader_election_config(options), self.metrics)
         self.servers: dict[str, HttpServer] = {}
         metrics_address = BindAddress.parse(options.metrics_bind_address)
         if metrics_address is not None:
@@ -119,8 +142,12 @@ class Manager:
             await asyncio.gather(*informers, return_exceptions=True)
             for server in self.servers.values():
                 await server.stop()
-            for close in self._closers:
-                await close()
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                    for close in self._closers:
+                        await close()
+            except TimeoutError:
+                self._log.warning("close_timed_out", seconds=CLOSE_TIMEOUT_SECONDS)
             self._log.info("manager_stopped")
 
     async def _lead_until_stopped(
@@ -143,8 +170,9 @@ class Manager:
                     self._log_failure(informers)
                     return EXIT_CONTROLLER_FAILED
                 acquiring.result()
+            guard = self.elector.ensure_leading if self.elector is not None else None
             workers = {
-                asyncio.create_task(c.run_workers(), name=f"{c.name}-workers")
+                asyncio.create_task(c.run_workers(guard), name=f"{c.name}-workers")
                 for c in self.controllers
             }
             renewing = (
@@ -154,48 +182,96 @@ class Manager:
             )
             watched = {stopping, *workers, *informers} | ({renewing} if renewing else set())
             done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
-            if renewing is not None and renewing in done:
+            if _leadership_lost(done, renewing):
                 return await self._abandon(workers, renewing)
             if stopping not in done:
-                self._log_failure(done)
-                await self._drain(workers, renewing)
-                return EXIT_CONTROLLER_FAILED
+                code = self._log_failure(done)
+                return await self._drain(workers, renewing, code)
             self._log.info("shutdown_requested")
-            await self._drain(workers, renewing)
-            return EXIT_OK
+            return await self._drain(workers, renewing, EXIT_OK)
         finally:
             stopping.cancel()
 
-    def _log_failure(self, tasks: Iterable[asyncio.Task[Any]]) -> None:
+    def _log_failure(self, tasks: Iterable[asyncio.Task[Any]]) -> int:
+        """Log why the tasks ended; the exit code for the first reason."""
+        code = EXIT_CONTROLLER_FAILED
         for task in tasks:
-            if task.done():
-                error = None if task.cancelled() else task.exception()
+            if not task.done():
+                continue
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, CacheSyncTimeout):
+                self._log.error(
+                    "cache_sync_timed_out",
+                    kind=str(error.kind),
+                    timeout_seconds=error.timeout_seconds,
+                    error=error.last_error,
+                    message=str(error),
+                )
+                code = EXIT_CACHE_SYNC_TIMEOUT
+            else:
                 self._log.error("controller_failed", task=task.get_name(), error=repr(error))
+        return code
 
-    async def _abandon(self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None]) -> int:
+    async def _abandon(
+        self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None] | None
+    ) -> int:
         """Leadership is gone: another replica may already reconcile, so stop at once."""
-        error = renewing.exception()
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        if not isinstance(error, LeadershipLost):
-            self._log.error("leader_renewal_crashed", error=repr(error))
+        if renewing is not None:
+            if renewing.done():
+                error = None if renewing.cancelled() else renewing.exception()
+                if not isinstance(error, LeadershipLost):
+                    self._log.error("leader_renewal_crashed", error=repr(error))
+            else:
+                renewing.cancel()
+                await asyncio.gather(renewing, return_exceptions=True)
         self._log.error("leadership_lost_exiting")
         return EXIT_LEADERSHIP_LOST
 
     async def _drain(
-        self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None] | None
-    ) -> None:
-        """Let in-flight work finish (bounded), then give up the Lease."""
+        self, workers: set[asyncio.Task[None]], renewing: asyncio.Task[None] | None, code: int
+    ) -> int:
+        """Let in-flight work finish (bounded), then give up the Lease; return the exit code.
+
+        The Lease is still renewed meanwhile. Should leadership be lost during the drain,
+        the in-flight reconciles are cancelled at once, as at any other time.
+        """
         timeout = self.options.graceful_shutdown_timeout_seconds
-        drained = await asyncio.gather(*(c.shut_down(timeout) for c in self.controllers))
+        draining = asyncio.ensure_future(
+            asyncio.gather(*(c.shut_down(timeout) for c in self.controllers))
+        )
+        watched: set[asyncio.Future[Any]] = {draining, *workers}
+        if renewing is not None:
+            watched.add(renewing)
+        while not draining.done():
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            if _leadership_lost(done, renewing):
+                draining.cancel()
+                await asyncio.gather(draining, return_exceptions=True)
+                return await self._abandon(workers, renewing)
+            watched -= done
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        self._log.info("workers_stopped", drained=all(drained))
+        self._log.info("workers_stopped", drained=all(draining.result()))
         if renewing is not None:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError, LeadershipLost):
                 await renewing
         if self.elector is not None:
             await self.elector.release()
+        return code
+
+
+def _leadership_lost(
+    done: Iterable[asyncio.Future[Any]], renewing: asyncio.Task[None] | None
+) -> bool:
+    """The renewal task ended (it only ends by losing), or a worker's guard said so."""
+    for task in done:
+        if task is renewing:
+            return True
+        if task.done() and not task.cancelled() and isinstance(task.exception(), LeadershipLost):
+            return True
+    return False

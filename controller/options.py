@@ -43,10 +43,16 @@ class ManagerOptions:
     default_concurrency: int = 1
     concurrency_per_kind: Mapping[str, int] = field(default_factory=dict)
     job_poll_interval_seconds: float = 60.0
+    # How long a watch lasts before the server ends it; silence beyond it (plus a grace)
+    # means a dead connection (see controller/informer.py).
+    watch_timeout_seconds: int = 60
     drift_check_interval_seconds: float = 600.0
     default_sagemaker_requests_per_second: float = 10.0
     sagemaker_requests_per_second_per_region: Mapping[str, float] = field(default_factory=dict)
     graceful_shutdown_timeout_seconds: float = 30.0
+    # controller-runtime's CacheSyncTimeout: a leader whose caches cannot sync (403, 404)
+    # exits after this instead of holding the Lease and doing nothing.
+    cache_sync_timeout_seconds: float = 120.0
     # client-go caps a failing key's backoff at 1000 s; a SageMaker hiccup should not park a
     # job for a quarter of an hour, so the cap here is five minutes.
     max_retry_backoff_seconds: float = 300.0
@@ -164,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
         "endpoint) is polled",
     )
     add(
+        "--watch-timeout",
+        dest="watch_timeout",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="how long each watch lasts; a watch silent 30 s longer is treated as a dead "
+        "connection and reopened (default 60)",
+    )
+    add(
         "--drift-check-interval",
         dest="drift_check_interval",
         type=float,
@@ -186,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=30.0,
         metavar="SECONDS",
         help="how long in-flight reconciles may run after SIGTERM",
+    )
+    add(
+        "--cache-sync-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long a leader waits for its caches to sync before it exits with an error "
+        "naming the kind (default 120)",
     )
     add(
         "--max-retry-backoff",
@@ -226,8 +249,14 @@ def parse_options(
         parser.error("--sagemaker-request-budget must be positive")
     if args.job_poll_interval <= 0:
         parser.error("--job-poll-interval must be positive")
+    if args.watch_timeout < 1:
+        parser.error("--watch-timeout must be at least 1 second")
     if args.drift_check_interval <= 0:
         parser.error("--drift-check-interval must be positive")
+    if args.cache_sync_timeout <= 0:
+        parser.error("--cache-sync-timeout must be positive")
+    if args.graceful_shutdown_timeout < 0:
+        parser.error("--graceful-shutdown-timeout must not be negative")
     lease, renew, retry = (
         args.leader_election_lease_duration,
         args.leader_election_renew_deadline,
@@ -259,9 +288,11 @@ def parse_options(
         concurrency_per_kind=concurrency,
         job_poll_interval_seconds=args.job_poll_interval,
         drift_check_interval_seconds=args.drift_check_interval,
+        watch_timeout_seconds=args.watch_timeout,
         default_sagemaker_requests_per_second=default_qps,
         sagemaker_requests_per_second_per_region=budgets,
         graceful_shutdown_timeout_seconds=args.graceful_shutdown_timeout,
+        cache_sync_timeout_seconds=args.cache_sync_timeout,
         max_retry_backoff_seconds=args.max_retry_backoff,
         kubeconfig=args.kubeconfig,
         log_level=args.log_level,

@@ -1,12 +1,21 @@
-"""How long a key waits before it is retried: per-key exponential backoff and a token bucket.
+"""How long a key waits before it is retried (per-key backoff), and token buckets.
 
-The semantics follow client-go's default controller rate limiter: the delay for a key is the
-larger of its own exponential backoff and the overall token bucket's reservation, so one
-failing object backs off on its own while a storm of failures is held to a global rate.
+A failing key waits for its own jittered exponential backoff, nothing else: the controller's
+default limiter is that backoff alone. client-go's default also takes the max with a shared
+token bucket's *reservation*; every failure then books a future slot, so the failures of an
+outage queue up retries that come due long after it ended (850 failures at 10/s: 85 s of
+retries still to come when the apiserver is back). What that bucket protected, the apiserver
+from a storm of retries, is kept by :class:`TokenBucket` at the other end: a worker takes a
+token when it takes a retried key from the queue, and a bucket that is empty makes it wait
+without booking anything, so demand that went away leaves no debt behind.
+
+:class:`TokenBucketLimiter` (the reserving kind) stays for request budgets, where every
+request really is sent and must be spaced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable, Hashable
@@ -142,8 +151,63 @@ class MaxOfLimiter:
         return max(limiter.failures(key) for limiter in self._limiters)
 
 
-def default_controller_rate_limiter(
-    backoff: BackoffSettings | None = None, *, rate: float = 10.0, burst: int = 100
-) -> MaxOfLimiter:
-    """client-go's default: per-key backoff (5 ms .. 1000 s) and a 10 qps / 100 burst bucket."""
-    return MaxOfLimiter(ExponentialBackoffLimiter(backoff), TokenBucketLimiter(rate, burst))
+_TOKEN_EPSILON = 1e-9
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up; taking never reserves.
+
+    ``try_take`` either takes a token or says how long until one is there, without booking
+    it; ``take`` waits and asks again. Callers that gave up (or were cancelled) cost nothing.
+    """
+
+    def __init__(
+        self,
+        rate: float = 10.0,
+        burst: int = 100,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        # The event loop's clock by default, so the waits and the refill agree.
+        self._clock = clock or (lambda: asyncio.get_running_loop().time())
+        self._tokens = float(burst)
+        self._last: float | None = None
+
+    def try_take(self) -> float:
+        """0.0 if a token was taken, else the seconds until one will be there (not reserved)."""
+        now = self._clock()
+        if self._last is not None:
+            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        # The tolerance absorbs float rounding: without it, a caller that slept exactly the
+        # wait it was told can find 0.999999... tokens and be told to sleep 1e-16 s, forever.
+        if self._tokens >= 1.0 - _TOKEN_EPSILON:
+            self._tokens = max(0.0, self._tokens - 1.0)
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    async def take(self) -> None:
+        """Wait until a token is free and take it."""
+        wait = self.try_take()
+        while wait > 0.0:
+            await asyncio.sleep(wait)
+            wait = self.try_take()
+
+
+def default_controller_rate_limiter(backoff: BackoffSettings | None = None) -> RateLimiter:
+    """A failing key's retry delay: its own jittered exponential backoff (5 ms .. cap).
+
+    No shared reservation is added (see the module doc); the overall retry rate is bounded
+    when retried keys are taken from the queue, by :func:`default_retry_budget`.
+    """
+    return ExponentialBackoffLimiter(backoff)
+
+
+def default_retry_budget() -> TokenBucket:
+    """client-go's overall retry rate, 10/s with a burst of 100, applied when a worker takes a
+    retried key rather than booked when the key fails."""
+    return TokenBucket(rate=10.0, burst=100)

@@ -16,8 +16,9 @@ from controller.resources import Kind, ObjectKey
 class Result:
     """A reconcile's answer: done, requeue with backoff, or requeue after a fixed delay.
 
-    An exception raised by ``reconcile`` counts as an error: it is logged with its traceback
-    and the key is requeued with backoff.
+    An exception raised by ``reconcile`` counts as an error: it is logged as one line with its
+    type and message (the traceback only at debug level, see ``failure_log``) and the key is
+    requeued with backoff.
     """
 
     requeue: bool = False

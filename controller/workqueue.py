@@ -221,7 +221,8 @@ class WorkQueue(Generic[K]):
         """Shut down and wait up to ``drain_seconds`` for in-flight keys; True if all finished."""
         self.shut_down()
         try:
-            await asyncio.wait_for(self._idle.wait(), drain_seconds)
+            async with asyncio.timeout(drain_seconds):
+                await self._idle.wait()
         except TimeoutError:
             return False
         return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from local_cluster.processes import log_tail, spawn
@@ -30,13 +30,21 @@ async def start_emulator(log: Path, time_scale: float) -> tuple[asyncio.subproce
 
 
 async def start_operator(
-    kubeconfig: Path, sagemaker_endpoint: str, log: Path, *flags: str
+    kubeconfig: Path,
+    sagemaker_endpoint: str,
+    log: Path,
+    *flags: str,
+    env: Mapping[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
-    """`sagemaker-operator` against a kubeconfig and a SageMaker endpoint, plus ``flags``."""
+    """`sagemaker-operator` against a kubeconfig and a SageMaker endpoint, plus ``flags``.
+
+    ``env`` is added to this process's environment; by default it is ``DUMMY_AWS_ENV``. A
+    caller that passes its own supplies the AWS credentials too (a test's own values, say).
+    """
     argv: Sequence[str] = [
         sys.executable, "-m", "controller",
         "--kubeconfig", str(kubeconfig),
         "--sagemaker-endpoint", sagemaker_endpoint,
         *flags,
     ]  # fmt: skip
-    return await spawn(argv, log, env=DUMMY_AWS_ENV)
+    return await spawn(argv, log, env=DUMMY_AWS_ENV if env is None else env)

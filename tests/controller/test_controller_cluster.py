@@ -124,8 +124,10 @@ async def test_results_errors_and_owned_kinds_drive_the_queue(
         assert sample("controller_runtime_max_concurrent_reconciles", {"controller": "widget"}) == 3
 
         failures = [e for e in logs if e["event"] == "reconcile_failed"]
-        assert len(failures) == 2
-        assert failures[0]["exc_info"] is True
+        assert len(failures) == 2  # "transient failure 1", then "... 2": a different message
+        assert failures[0]["error_type"] == "RuntimeError"
+        assert failures[0]["error"] == "transient failure 1"
+        assert "exc_info" not in failures[0], "the traceback goes to a debug line"
         assert failures[0]["controller"] == "widget"
         assert failures[0]["namespace"] == namespace
         assert failures[0]["name"] == "flaky"

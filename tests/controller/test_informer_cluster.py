@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from kubernetes_asyncio import client
 
+from chaos.tcp_proxy import StallingProxy
 from controller.cache import EventType, ObjectEvent
 from controller.informer import Informer, WatchSettings
 from controller.rate_limiter import BackoffSettings
@@ -28,7 +29,6 @@ from tests.controller.kube_helpers import (
     list_widgets,
     patch_spec,
 )
-from tests.controller.tcp_proxy import StallingProxy
 
 pytestmark = pytest.mark.cluster
 

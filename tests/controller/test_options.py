@@ -96,3 +96,11 @@ def test_bind_addresses() -> None:
     assert BindAddress.parse("0") is None
     with pytest.raises(ValueError, match="host"):
         BindAddress.parse("nonsense")
+
+
+def test_cache_sync_timeout_defaults_to_two_minutes_and_must_be_positive() -> None:
+    assert parse_options([], environ={}).cache_sync_timeout_seconds == 120.0
+    flagged = parse_options(["--cache-sync-timeout", "30"], environ={})
+    assert flagged.cache_sync_timeout_seconds == 30.0
+    with pytest.raises(SystemExit):
+        parse_options(["--cache-sync-timeout", "0"], environ={})

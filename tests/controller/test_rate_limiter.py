@@ -1,4 +1,4 @@
-"""Backoff grows and caps, jitter stays in its band, the token bucket holds the overall rate."""
+"""Backoff grows and caps, jitter stays in its band, the token buckets hold the overall rate."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from controller.rate_limiter import (
     BackoffSettings,
     ExponentialBackoffLimiter,
     MaxOfLimiter,
+    TokenBucket,
     TokenBucketLimiter,
     default_controller_rate_limiter,
 )
@@ -95,7 +96,22 @@ def test_max_of_takes_the_longest_delay_and_forgets_in_all() -> None:
     assert limiter.failures("a") == 0
 
 
-def test_default_limiter_matches_client_go() -> None:
+def test_default_limiter_is_the_key_s_own_backoff_and_books_nothing_shared() -> None:
     limiter = default_controller_rate_limiter(BackoffSettings(jitter=0))
     assert limiter.when("x") == pytest.approx(0.005)
     assert limiter.when("x") == pytest.approx(0.010)
+    # 200 other keys failing at once do not push "y" back: no shared slot is booked.
+    for i in range(200):
+        limiter.when(i)
+    assert limiter.when("y") == pytest.approx(0.005)
+
+
+def test_token_bucket_never_reserves() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10.0, burst=2, clock=clock)
+    assert [bucket.try_take() for _ in range(2)] == [0.0, 0.0]
+    # Empty: each caller is told when the next token comes, and asking again books nothing.
+    assert [bucket.try_take() for _ in range(5)] == [pytest.approx(0.1)] * 5
+    clock.now += 0.1
+    assert bucket.try_take() == 0.0
+    assert bucket.try_take() == pytest.approx(0.1)

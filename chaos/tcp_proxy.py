@@ -1,18 +1,24 @@
-"""A loopback TCP proxy that can stall its connections, to fake half-open and partitioned links.
+"""A loopback TCP proxy that can stall or reset its connections: half-open and broken links.
 
 TLS passes through untouched, so the client still talks to the real kube-apiserver.
 
 * ``freeze_existing()``: open connections stop forwarding bytes in both directions (and hide
   the far end's close), like a half-open TCP connection; new connections work normally.
+* ``reset_existing()``: open connections are aborted at both ends (a TCP RST), as when a
+  load balancer or NAT forgets them; new connections work normally.
 * ``partition()``: like ``freeze_existing`` and new connections are accepted but stall too.
 * ``heal()``: new connections (and those made during the partition) flow again; connections
   frozen before stay frozen, as a dead peer's connection would.
+
+The controller runtime's tests and the chaos suite's watch-fault scenario share it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+
+_CONNECT_SECONDS = 10.0
 
 
 class _Link:
@@ -21,6 +27,7 @@ class _Link:
         if flowing:
             self.flowing.set()
         self.frozen_for_good = False
+        self.closed = False
         self.writers: list[asyncio.StreamWriter] = []
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -56,11 +63,27 @@ class StallingProxy:
     def freeze_existing(self) -> int:
         frozen = 0
         for link in self._links:
-            if link.flowing.is_set():
+            if link.flowing.is_set() and not link.closed:
                 frozen += 1
             link.flowing.clear()
             link.frozen_for_good = True
         return frozen
+
+    def reset_existing(self) -> int:
+        """Abort every open connection at both ends; returns how many were open."""
+        reset = 0
+        for link in self._links:
+            if link.closed or link.frozen_for_good:
+                continue
+            reset += 1
+            link.closed = True
+            for writer in link.writers:
+                # abort() drops unsent data and closes at once: the peer sees a reset.
+                writer.transport.abort()
+            for task in link.tasks:
+                task.cancel()
+        self._links = [link for link in self._links if not link.closed]
+        return reset
 
     def partition(self) -> None:
         self._partitioned = True
@@ -77,8 +100,11 @@ class StallingProxy:
         link = _Link(flowing=not self._partitioned)
         self._links.append(link)
         try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", self.target_port), _CONNECT_SECONDS
+            )
+        except (OSError, TimeoutError):
+            link.closed = True
             writer.close()
             return
         link.writers = [writer, up_writer]
@@ -103,4 +129,5 @@ class StallingProxy:
         finally:
             with contextlib.suppress(Exception):
                 if link.flowing.is_set():
+                    link.closed = True
                     writer.close()
