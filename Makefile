@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup tools test lint cluster manifests bench demo clean
+.PHONY: setup tools test lint cluster manifests bench chaos demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ demo: setup
 ## bench: every benchmark in benchmarks/, each printing its figures
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## chaos: the chaos scenarios at full size (kills, apiserver restarts, failover, faults), one table
+chaos: setup
+	$(PY) -m chaos $(CHAOS_FLAGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,10 @@
 the ``bench`` namespace, then starts a SageMaker emulator process and the real
 ``sagemaker-operator`` command (watching that namespace, metrics and health off, warnings
 only, plus the flags a benchmark adds). Logs go to a temp folder that is kept.
+
+The pieces that are not about one benchmark (an API client for a control plane, installing
+CRDs, creating many objects, the emulator's admin API) are module functions, shared with
+the chaos suite (``chaos/``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ from typing import Any
 import aiohttp
 import yaml
 from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.exceptions import ApiException
 
 from local_cluster import ControlPlane
 from local_cluster.audit import status_writes
@@ -30,6 +36,117 @@ ROOT = Path(__file__).resolve().parents[1]
 GROUP, VERSION = "sagemaker.aws.amazon.com", "v1"
 NAMESPACE = "bench"
 _CREATES_AT_ONCE = 32
+REQUEST_SECONDS = 30.0  # bound on any one call to the apiserver or the emulator's admin API
+_ESTABLISHED_SECONDS = 60.0
+_RETRY_PAUSE_SECONDS = 0.5
+
+
+@asynccontextmanager
+async def kube_api(kubeconfig: Path) -> AsyncIterator[client.ApiClient]:
+    """An admin client for a local control plane, with room for many requests at once."""
+    configuration = client.Configuration()
+    await config.load_kube_config(str(kubeconfig), client_configuration=configuration)
+    configuration.connection_pool_maxsize = 64
+    async with client.ApiClient(configuration) as api:
+        yield api
+
+
+async def install_crds(
+    api: client.ApiClient, plurals: Iterable[str], namespaces: Iterable[str] = ()
+) -> None:
+    """The generated CRDs of ``plurals`` (once Established) and the namespaces; existing
+    ones are left as they are."""
+    extensions = client.ApiextensionsV1Api(api)
+    names = []
+    for plural in plurals:
+        crd = yaml.safe_load((ROOT / f"config/crd/bases/{GROUP}_{plural}.yaml").read_text())
+        names.append(crd["metadata"]["name"])
+        await _create_unless_exists(
+            extensions.create_custom_resource_definition(crd, _request_timeout=REQUEST_SECONDS)
+        )
+    async with asyncio.timeout(_ESTABLISHED_SECONDS):
+        for name in names:
+            while True:  # the apiserver serves a new kind only once it is Established
+                crd = await extensions.read_custom_resource_definition(
+                    name, _request_timeout=REQUEST_SECONDS
+                )
+                if _established(crd):
+                    break
+                await asyncio.sleep(0.1)
+    core = client.CoreV1Api(api)
+    for namespace in namespaces:
+        body = {"metadata": {"name": namespace}}
+        await _create_unless_exists(core.create_namespace(body, _request_timeout=REQUEST_SECONDS))
+
+
+async def _create_unless_exists(creating: Any) -> None:
+    try:
+        await creating
+    except ApiException as error:
+        if error.status != 409:
+            raise
+
+
+def _established(crd: Any) -> bool:
+    return any(
+        c.type == "Established" and c.status == "True" for c in (crd.status.conditions or [])
+    )
+
+
+async def create_objects(
+    objects: Any,
+    namespace: str,
+    plural: str,
+    bodies: Iterable[Mapping[str, Any]],
+    *,
+    retry_seconds: float = 0.0,
+) -> None:
+    """Create every body, a few requests in flight at a time.
+
+    With ``retry_seconds``, a create that fails for want of an apiserver (refused, reset,
+    timed out, 429, 5xx, or 404 from one that is starting and does not serve the custom
+    kinds yet) is tried again, as a user would, until that long has passed; a 409 on a
+    retry means the earlier attempt went through and only its answer was lost.
+    """
+    gate = asyncio.Semaphore(_CREATES_AT_ONCE)
+
+    async def create(body: Mapping[str, Any]) -> None:
+        give_up = time.monotonic() + retry_seconds
+        retried = False
+        async with gate:
+            while True:
+                try:
+                    await objects.create_namespaced_custom_object(
+                        GROUP, VERSION, namespace, plural, body, _request_timeout=REQUEST_SECONDS
+                    )
+                    return
+                except ApiException as error:
+                    if retried and error.status == 409:
+                        return
+                    retriable = error.status in (404, 429) or error.status >= 500
+                    if not retriable or time.monotonic() > give_up:
+                        raise
+                except (aiohttp.ClientError, TimeoutError, OSError):
+                    if time.monotonic() > give_up:
+                        raise
+                retried = True
+                await asyncio.sleep(_RETRY_PAUSE_SECONDS)
+
+    await asyncio.gather(*(create(body) for body in bodies))
+
+
+async def emulator_request(
+    url: str, method: str, path: str, body: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Call the emulator's admin API at ``url``: ``path`` under ``/_emulator/``, e.g.
+    ``requests?limit=1``, ``status`` or ``faults``; returns the JSON answer."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_SECONDS)) as session,
+        session.request(method, f"{url}/_emulator/{path}", json=body) as response,
+    ):
+        response.raise_for_status()
+        answer: dict[str, Any] = await response.json()
+        return answer
 
 
 @dataclass
@@ -48,21 +165,13 @@ class Stack:
 
     async def create_all(self, sample: Mapping[str, Any], names: Iterable[str]) -> None:
         """Create one copy of ``sample`` per name, a few requests in flight at a time."""
-        gate = asyncio.Semaphore(_CREATES_AT_ONCE)
-
-        async def create(name: str) -> None:
-            body = {**sample, "metadata": {"name": name}}
-            async with gate:
-                await self.objects.create_namespaced_custom_object(
-                    GROUP, VERSION, NAMESPACE, self.plural, body
-                )
-
-        await asyncio.gather(*(create(name) for name in names))
+        bodies = ({**sample, "metadata": {"name": name}} for name in names)
+        await create_objects(self.objects, NAMESPACE, self.plural, bodies)
 
     async def status_counts(self, field: str) -> dict[str, int]:
         """How many objects have each value of ``status.<field>`` ("none" if unset)."""
         listed = await self.objects.list_namespaced_custom_object(
-            GROUP, VERSION, NAMESPACE, self.plural
+            GROUP, VERSION, NAMESPACE, self.plural, _request_timeout=REQUEST_SECONDS
         )
         counts: dict[str, int] = {}
         for item in listed["items"]:
@@ -72,13 +181,7 @@ class Stack:
 
     async def emulator_get(self, path: str) -> dict[str, Any]:
         """GET an admin path of the emulator, e.g. ``requests?limit=1`` or ``status``."""
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-            session.get(f"{self.emulator_url}/_emulator/{path}") as response,
-        ):
-            response.raise_for_status()
-            body: dict[str, Any] = await response.json()
-            return body
+        return await emulator_request(self.emulator_url, "GET", path)
 
     def operator_usage(self) -> tuple[float, float]:
         """The operator's peak RSS (MiB) and CPU seconds so far."""
@@ -99,38 +202,29 @@ async def running_stack(
 ) -> AsyncIterator[Stack]:
     """The stack for one kind (``plural``), torn down on exit; the log folder stays."""
     folder = Path(tempfile.mkdtemp(prefix=folder_prefix))
-    crd = yaml.safe_load((ROOT / f"config/crd/bases/{GROUP}_{plural}.yaml").read_text())
-    async with ControlPlane(audit=True) as plane:
-        configuration = client.Configuration()
-        await config.load_kube_config(str(plane.kubeconfig), client_configuration=configuration)
-        configuration.connection_pool_maxsize = 64
-        async with client.ApiClient(configuration) as api:
-            await client.ApiextensionsV1Api(api).create_custom_resource_definition(crd)
-            await client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
-            await asyncio.sleep(2)  # let the CRD become Established and discoverable
-            emulator, url = await start_emulator(folder / "emulator.log", time_scale)
-            try:
-                operator = await start_operator(
-                    plane.kubeconfig,
-                    url,
-                    folder / "operator.log",
-                    "--namespace", NAMESPACE,
-                    "--metrics-bind-address", "0",
-                    "--health-probe-bind-address", "0",
-                    "--log-level", "warning",
-                    *operator_flags,
-                )  # fmt: skip
-            except BaseException:
-                await terminate(emulator)
-                raise
-            stack = Stack(
-                plane, client.CustomObjectsApi(api), plural, folder, emulator, url, operator
-            )
-            try:
-                await asyncio.sleep(2)  # the operator's informers list and sync
-                yield stack
-            finally:
-                await stack.stop_processes()
+    async with ControlPlane(audit=True) as plane, kube_api(plane.kubeconfig) as api:
+        await install_crds(api, [plural], [NAMESPACE])
+        emulator, url = await start_emulator(folder / "emulator.log", time_scale)
+        try:
+            operator = await start_operator(
+                plane.kubeconfig,
+                url,
+                folder / "operator.log",
+                "--namespace", NAMESPACE,
+                "--metrics-bind-address", "0",
+                "--health-probe-bind-address", "0",
+                "--log-level", "warning",
+                *operator_flags,
+            )  # fmt: skip
+        except BaseException:
+            await terminate(emulator)
+            raise
+        stack = Stack(plane, client.CustomObjectsApi(api), plural, folder, emulator, url, operator)
+        try:
+            await asyncio.sleep(2)  # the operator's informers list and sync
+            yield stack
+        finally:
+            await stack.stop_processes()
 
 
 def stack_parser(description: str, sizes: Sequence[int], timeout: float) -> argparse.ArgumentParser:
