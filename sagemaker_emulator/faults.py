@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sagemaker_emulator.errors import ServiceError
 
@@ -24,19 +24,7 @@ FaultKind = Literal[
 ]
 # "drop" closes the connection before the request is handled; "drop_response" handles it
 # (a create really creates) and then closes the connection: the client never hears back.
-KINDS: tuple[str, ...] = (
-    "throttle",
-    "http500",
-    "http503",
-    "access_denied",
-    "expired_token",
-    "unrecognized_client",
-    "invalid_signature",
-    "clock_skew",
-    "latency",
-    "drop",
-    "drop_response",
-)
+KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
 @dataclass

@@ -6,44 +6,13 @@ import asyncio
 import uuid
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
 from local_cluster import ControlPlane
 from reconcilers.kube import MERGE_PATCH, status_patch
-
-GROUP, VERSION, PLURAL = "patchtest.example.com", "v1", "things"
-CRD: dict[str, Any] = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": f"{PLURAL}.{GROUP}"},
-    "spec": {
-        "group": GROUP,
-        "names": {"kind": "Thing", "plural": PLURAL, "singular": "thing"},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": VERSION,
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "status": {
-                                "type": "object",
-                                "x-kubernetes-preserve-unknown-fields": True,
-                            }
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
+from tests.controller.kube_helpers import GROUP, PLURAL, VERSION, WIDGET, api_for, install_test_crds
 
 # Statuses as the operator writes them: nested objects, lists, strings, numbers, booleans;
 # never a null (a merge patch cannot store one).
@@ -66,15 +35,12 @@ def test_a_removed_nested_key_becomes_null() -> None:
 
 
 async def _stored_after(plane: ControlPlane, before: dict[str, Any], after: dict[str, Any]) -> Any:
-    configuration = client.Configuration()
-    await config.load_kube_config(str(plane.kubeconfig), client_configuration=configuration)
-    async with client.ApiClient(configuration) as api:
+    async with await api_for(plane.kubeconfig) as api:
+        await install_test_crds(api)
         objects = client.CustomObjectsApi(api)
-        name = f"t-{uuid.uuid4().hex[:10]}"
-        await objects.create_namespaced_custom_object(
-            GROUP, VERSION, "default", PLURAL, {"apiVersion": f"{GROUP}/{VERSION}",
-                                                 "kind": "Thing", "metadata": {"name": name}}
-        )  # fmt: skip
+        name = f"patched-{uuid.uuid4().hex[:10]}"
+        body = {"apiVersion": WIDGET.api_version, "kind": WIDGET.kind, "metadata": {"name": name}}
+        await objects.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, body)
         for patch in (status_patch({}, before), status_patch(before, after)):
             await objects.patch_namespaced_custom_object_status(
                 GROUP, VERSION, "default", PLURAL, name, {"status": patch},
@@ -85,37 +51,6 @@ async def _stored_after(plane: ControlPlane, before: dict[str, Any], after: dict
     return stored.get("status") or {}
 
 
-@pytest.fixture(scope="module")
-def things(control_plane: ControlPlane) -> ControlPlane:
-    async def install() -> None:
-        configuration = client.Configuration()
-        await config.load_kube_config(
-            str(control_plane.kubeconfig), client_configuration=configuration
-        )
-        async with client.ApiClient(configuration) as api:
-            extensions = client.ApiextensionsV1Api(api)
-            try:
-                await extensions.create_custom_resource_definition(CRD)
-            except client.exceptions.ApiException as error:
-                if error.status != 409:
-                    raise
-            async with asyncio.timeout(30):
-                while True:
-                    found = await extensions.read_custom_resource_definition(
-                        CRD["metadata"]["name"]
-                    )
-                    if any(
-                        c.type == "Established" and c.status == "True"
-                        for c in found.status.conditions or []
-                    ):
-                        break
-                    await asyncio.sleep(0.1)
-            await asyncio.sleep(1)  # discovery
-
-    asyncio.run(install())
-    return control_plane
-
-
 @settings(
     max_examples=40,
     deadline=None,
@@ -123,6 +58,6 @@ def things(control_plane: ControlPlane) -> ControlPlane:
 )
 @given(before=STATUSES, after=STATUSES)
 def test_the_patch_makes_the_stored_status_equal_the_desired_one(
-    things: ControlPlane, before: dict[str, Any], after: dict[str, Any]
+    control_plane: ControlPlane, before: dict[str, Any], after: dict[str, Any]
 ) -> None:
-    assert asyncio.run(_stored_after(things, before, after)) == after
+    assert asyncio.run(_stored_after(control_plane, before, after)) == after
