@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.resources import KubeObject
-from reconcilers.kube import metadata
+from reconcilers.kube import KubeWriter, metadata
 from reconcilers.runtime import OperatorRuntime
 
 
 @dataclass
 class SageMakerContext:
-    """The resource, its validated spec, and where its SageMaker objects live."""
+    """The resource, its validated spec, where its SageMaker objects live, and its Events."""
 
     obj: KubeObject
     spec: Any
     runtime: OperatorRuntime
+    kube: KubeWriter
 
     @property
     def region(self) -> str:
@@ -45,6 +46,9 @@ class SageMakerContext:
     def status(self) -> dict[str, Any]:
         status: dict[str, Any] = self.obj.get("status") or {}
         return status
+
+    async def event(self, event_type: str, reason: str, message: str) -> None:
+        await self.kube.event(self.obj, event_type, reason, message)
 
     async def call(
         self, operation: str, params: dict[str, Any], *, service: str = "sagemaker"

@@ -25,9 +25,21 @@ from apis.hosting_deployment import HOSTING_DEPLOYMENT
 from reconcilers.endpoint_users import models_of
 from reconcilers.hosting_plan import HostingPlan, plan
 from reconcilers.job_kind import SYNCHRONIZING
-from reconcilers.kinds import HOSTING_DEPLOYMENT_KIND, STATUS_FIELDS
-from reconcilers.naming import uid_part
-from reconcilers.ownership import NOT_OWNED, NotOwned, check_owner
+from reconcilers.kinds import (
+    ENDPOINT_CONFIG_KIND,
+    HOSTING_DEPLOYMENT_KIND,
+    MODEL_KIND,
+    STATUS_FIELDS,
+)
+from reconcilers.kube import metadata
+from reconcilers.naming import derived_name, uid_part
+from reconcilers.ownership import (
+    NOT_OWNED,
+    NotOwned,
+    check_owner,
+    old_operators_names,
+    verified,
+)
 from reconcilers.sagemaker_nouns import ENDPOINT, ENDPOINT_CONFIG, MODEL, Noun
 from reconcilers.service_kind import Delta, Observation, ServiceContext, ServiceKind
 from sagemaker_client.conversions.statuses import endpoint_status
@@ -38,6 +50,9 @@ IN_SERVICE = "InService"
 # SageMaker is moving the endpoint: nothing can be changed, and it is polled until it stops.
 BUSY = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
 _REPLACE, _NEW_CONFIG, _CAPACITY = "replace", "configuration", "capacity"
+# The old operator labelled its Model and EndpointConfig objects with their HostingDeployment:
+# owner_HostingDeployment_namespace and owner_HostingDeployment_name.
+OLD_OWNER_LABEL = "owner_HostingDeployment"
 
 
 class HostingDeploymentKind(ServiceKind[Endpoint]):
@@ -64,7 +79,7 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
 
     async def read(self, ctx: ServiceContext) -> Endpoint | None:
         found = await ENDPOINT.describe(ctx, self.plan(ctx).endpoint_name)
-        if found is not None and not self.recorded(ctx):
+        if found is not None and not (self.recorded(ctx) and verified(ctx.status)):
             await self._check_owner(ctx, ENDPOINT, found)
         return found
 
@@ -135,6 +150,8 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
                 return None  # it stays Failed until the spec changes
             return Delta("replace the failed endpoint", details=_REPLACE, completes=False)
         deploying = (state.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+        if _left_by_the_old_operator(ctx, state):
+            return None  # it applied this spec; the next change rolls the endpoint forward
         if config != hosting.config_name and deploying != hosting.config_name:
             if not ctx.pending and ctx.status.get("endpointConfigName") != hosting.config_name:
                 return None  # this spec's update was tried: it failed or was refused
@@ -225,6 +242,17 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
             keep_models = models_of(await ENDPOINT_CONFIG.describe(ctx, current) or {})
         await self._delete_made(ctx, ENDPOINT_CONFIG, keep={current})
         await self._delete_made(ctx, MODEL, keep=keep_models)
+        if current == hosting.config_name:
+            await self._delete_old_operators_objects(ctx)
+
+    async def _delete_old_operators_objects(self, ctx: ServiceContext) -> None:
+        """The old operator kept an endpoint's models and configuration as Model and
+        EndpointConfig objects labelled with the HostingDeployment. Once ours serve, they go;
+        their own finalizers delete the SageMaker objects when no endpoint uses them."""
+        namespace = str(metadata(ctx.obj)["namespace"])
+        labels = {f"{OLD_OWNER_LABEL}_namespace": namespace, f"{OLD_OWNER_LABEL}_name": ctx.name}
+        for kind in (ENDPOINT_CONFIG_KIND, MODEL_KIND):
+            await ctx.kube.delete_labelled(kind, namespace, labels)
 
     async def _delete_made(self, ctx: ServiceContext, noun: Noun, keep: set[str]) -> None:
         """Delete every object of ``noun`` this resource made, except ``keep``."""
@@ -253,7 +281,22 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
             status["modelNames"] = ctx.status["modelNames"]  # what the old configuration runs
         endpoint_state = str(state["EndpointStatus"])
         name = hosting.endpoint_name
-        if endpoint_state == IN_SERVICE and config != hosting.config_name and not ctx.pending:
+        adopted = not str(config).endswith(uid_part(ctx.uid))  # named by the old operator
+        if (
+            endpoint_state == IN_SERVICE
+            and adopted
+            and ctx.status.get("endpointConfigName")
+            in (
+                config,
+                None,
+            )
+        ):
+            reason, message = (
+                IN_SERVICE,
+                f"endpoint {name} is InService on configuration {config}, which the old "
+                "operator made; the next spec change moves it to this operator's",
+            )
+        elif endpoint_state == IN_SERVICE and config != hosting.config_name and not ctx.pending:
             why = state.get("FailureReason") or "SageMaker refused it"
             if ctx.status.get("additional"):
                 status["additional"] = ctx.status["additional"]  # the refusal's own words
@@ -296,17 +339,35 @@ class HostingDeploymentKind(ServiceKind[Endpoint]):
                 await ctx.event("Warning", NOT_OWNED, f"endpoint not deleted: {refusal}")
         await self._delete_made(ctx, ENDPOINT_CONFIG, keep=set())
         await self._delete_made(ctx, MODEL, keep=set())
+        await self._delete_old_operators_objects(ctx)
         return True
 
     async def _check_owner(self, ctx: ServiceContext, noun: Noun, found: dict[str, Any]) -> None:
-        name = found[noun.name_param]
+        name = str(found[noun.name_param])
+        # The endpoint may be the old operator's for this resource (its name is derived the
+        # same way, or the status names it); models and configurations of our names are ours
+        # only by tag: the old operator named its own differently.
+        recorded = old_operators_names(ctx.status, "endpointName")
+        own_names = {derived_name(ctx.name, ctx.uid, 63), *recorded} if noun is ENDPOINT else set()
         await check_owner(
             ctx,
             str(found[noun.arn_key]),
+            name,
             f"SageMaker {noun.name} named {name!r}",
             "to deploy under another name, set spec.endpointName to an unused name (or apply "
             "this resource under another metadata.name).",
+            own_names=own_names,
         )
+
+
+def _left_by_the_old_operator(ctx: ServiceContext, state: Endpoint) -> bool:
+    """The old operator wrote the status (no observedGeneration) and the endpoint serves the
+    configuration it recorded: it had applied the spec, under names of its own."""
+    return (
+        not verified(ctx.status)
+        and state["EndpointStatus"] == IN_SERVICE
+        and ctx.status.get("endpointConfigName") == state.get("EndpointConfigName")
+    )
 
 
 HOSTING_DEPLOYMENT_DESCRIPTOR = HostingDeploymentKind()

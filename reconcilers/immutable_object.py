@@ -25,7 +25,13 @@ from reconcilers.context import SageMakerContext
 from reconcilers.job_kind import SYNCHRONIZING
 from reconcilers.kinds import STATUS_FIELDS
 from reconcilers.naming import derived_name, uid_part, versioned_name
-from reconcilers.ownership import check_owner, owner_uid, with_owner_tag
+from reconcilers.ownership import (
+    check_owner,
+    old_operators_names,
+    owner_uid,
+    verified,
+    with_owner_tag,
+)
 from reconcilers.sagemaker_nouns import Noun
 from reconcilers.service_kind import Delta, NotYet, Observation, ServiceContext, ServiceKind
 
@@ -83,7 +89,7 @@ class ImmutableObjectKind(ServiceKind[Described]):
     async def read(self, ctx: ServiceContext) -> Described | None:
         name = self.desired_name(ctx)
         found = await self.described.noun.describe(ctx, name)
-        if found is not None and not self.recorded(ctx):
+        if found is not None and not (self.recorded(ctx) and verified(ctx.status)):
             await self._check_owner(ctx, found, name)
         return found
 
@@ -178,9 +184,13 @@ class ImmutableObjectKind(ServiceKind[Described]):
         return users
 
     async def _check_owner(self, ctx: ServiceContext, found: Described, name: str) -> None:
+        recorded = old_operators_names(ctx.status, self.described.status_name_field)
         await check_owner(
             ctx,
             str(found[self.described.noun.arn_key]),
+            name,
             f"SageMaker {self.noun} named {name!r}",
             f"to make a new {self.noun}, apply this resource under another metadata.name.",
+            # The old operator's name for it (as ours for generation 1), or the recorded one.
+            own_names={derived_name(ctx.name, ctx.uid, 63), *recorded},
         )

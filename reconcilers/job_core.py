@@ -27,8 +27,10 @@ from reconcilers.ownership import (
     NotOwned,
     annotated,
     check_owner,
+    old_operators_names,
     refused_then_adopted,
     retained,
+    verified,
     with_owner_tag,
 )
 from reconcilers.resource_core import ResourceReconciler, first_error, parse_spec
@@ -56,7 +58,7 @@ class JobReconciler(ResourceReconciler):
     def wants_finalizer(self, obj: KubeObject) -> bool:
         return not self.job.is_mirror(obj)  # a tuning job owns its mirrors' lifecycle
 
-    async def sync(self, obj: KubeObject) -> Result:
+    async def sync(self, obj: KubeObject, started_before: bool) -> Result:
         mirror = self.job.is_mirror(obj)
         status: dict[str, Any] = obj.get("status") or {}
         if self._finished(obj, status):
@@ -72,7 +74,7 @@ class JobReconciler(ResourceReconciler):
             if mirror:
                 describe = await self._describe(ctx)
             else:
-                describe = await self._find_or_create(ctx, status)
+                describe = await self._find_or_create(ctx, status, started_before)
             # Children first: once the terminal status is written this job is never
             # looked at again, so a child missed now would be missed for good.
             if self.job.sync_children is not None and describe is not None:
@@ -127,7 +129,7 @@ class JobReconciler(ResourceReconciler):
         )
 
     def _context(self, obj: KubeObject, spec: Any, status: Mapping[str, Any]) -> JobContext:
-        return JobContext(obj, spec, self.runtime, self._sagemaker_name(obj, status))
+        return JobContext(obj, spec, self.runtime, self.writer, self._sagemaker_name(obj, status))
 
     def _sagemaker_name(self, obj: KubeObject, status: Mapping[str, Any]) -> str:
         recorded = status.get(self.job.status_name_field)
@@ -147,20 +149,30 @@ class JobReconciler(ResourceReconciler):
         )
 
     async def _find_or_create(
-        self, ctx: JobContext, status: Mapping[str, Any]
+        self, ctx: JobContext, status: Mapping[str, Any], started_before: bool
     ) -> dict[str, Any] | None:
-        """The job's Describe* answer, or None when this call has just created it."""
-        # A real SageMaker status in our status means we created or verified this job.
-        if status.get(self.job.status_field) not in (None, SYNCHRONIZING):
+        """The job's Describe* answer, or None when this call has just created it.
+
+        A fresh resource is created at once (one call, not a describe first). One that an
+        operator took up before (its finalizer was there: this one before a crash, or the old
+        operator, which never wrote a status for some) is described first, so that a job it
+        may already have started is found without even a refused create.
+        """
+        started = status.get(self.job.status_field) not in (None, SYNCHRONIZING)
+        if started or started_before:
             try:
-                return await self._describe(ctx)
+                describe = await self._describe(ctx)
             except SageMakerError as error:
                 if not error.is_not_found:
                     raise
                 # SageMaker never deletes jobs: the operator's account, role or endpoint
                 # changed. Creating it again would run and bill it twice, so only on request.
-                if not annotated(ctx.obj, RERUN_ANNOTATION):
+                if started and not annotated(ctx.obj, RERUN_ANNOTATION):
                     raise JobLost(self._lost_message(ctx)) from error
+            else:
+                if not verified(status):  # the old operator's status, or none
+                    await self._check_owner(ctx, describe)
+                return describe
         request = self.job.build_request(ctx.spec, ctx.sagemaker_name)
         request["Tags"] = with_owner_tag(request.get("Tags"), ctx.uid)
         try:
@@ -184,11 +196,15 @@ class JobReconciler(ResourceReconciler):
         )
 
     async def _check_owner(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
+        meta = metadata(ctx.obj)
+        recorded = old_operators_names(ctx.obj.get("status") or {}, self.job.status_name_field)
         await check_owner(
             ctx,
             describe[self.job.arn_key],
+            ctx.sagemaker_name,
             f"SageMaker {self.job.kind.kind} named {ctx.sagemaker_name!r}",
             f"to run a new job, set spec.{self.job.name_field} to an unused name.",
+            own_names={derived_name(meta["name"], meta["uid"], self.job.name_limit), *recorded},
         )
 
     # -- deletion --------------------------------------------------------------------------

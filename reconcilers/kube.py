@@ -75,6 +75,17 @@ class KubeWriter:
         )
         return result
 
+    async def delete_labelled(self, kind: Kind, namespace: str, labels: Mapping[str, str]) -> None:
+        """Delete every object of ``kind`` in ``namespace`` carrying ``labels``."""
+        await self._objects.delete_collection_namespaced_custom_object(
+            kind.group,
+            kind.version,
+            namespace,
+            kind.plural,
+            label_selector=",".join(f"{key}={value}" for key, value in labels.items()),
+            _request_timeout=_REQUEST_TIMEOUT,
+        )
+
     async def event(self, obj: KubeObject, event_type: str, reason: str, message: str) -> None:
         """Record a Kubernetes Event on ``obj``; a failure to record is logged, not raised."""
         meta = metadata(obj)

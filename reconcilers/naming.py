@@ -1,7 +1,14 @@
 """Deterministic SageMaker names, so a crash between create and status write never duplicates.
 
-``<metadata.name>-<uid without dashes>``, the name part cut first so the whole fits the
-limit; for the 32-character tuning-job limit the uid itself may have to be cut too.
+A resource's SageMaker name is derived exactly as AWS's old operator derived it
+(``GetGeneratedJobName``): ``<metadata.name>-<uid without dashes>``, the name part cut
+first so the whole fits the limit, and when nothing of it is left, the uid cut to the limit.
+With a 63-character limit that keeps up to 30 characters of the name; a tuning job's
+32-character limit leaves the uid's first 32 hex characters alone. One derivation for both
+operators lets a user upgrade in place: ours finds the old operator's jobs under the names
+it gave them. Only dots, which Kubernetes names allow and SageMaker's do not (so the old
+operator's create would have failed), become dashes.
+
 Objects SageMaker cannot update get a new name per version: ``<name>-<version>-<uid>``,
 where the whole uid always stays, so every object a resource ever made can be listed by it.
 """
@@ -19,24 +26,25 @@ def uid_part(uid: str) -> str:
 
 
 def _base(resource_name: str) -> str:
-    # Kubernetes names may hold dots; SageMaker names may not.
-    return _ALLOWED.sub("-", resource_name).strip("-") or "job"
+    return _ALLOWED.sub("-", resource_name)
+
+
+def generated_name(required: str, optional: str, limit: int) -> str:
+    """``<optional>-<required>`` within ``limit``: ``optional`` is cut first (keeping at
+    least one character when that fits), then ``required`` (the old operator's rule)."""
+    name = f"{optional}-{required}"
+    excess = len(name) - limit
+    if excess <= 0:
+        return name
+    if excess < len(optional):
+        return f"{optional[: len(optional) - excess]}-{required}"
+    return required[:limit]
 
 
 def derived_name(resource_name: str, uid: str, limit: int) -> str:
-    uid_part = uid.replace("-", "")
-    base = _base(resource_name)
-    if len(uid_part) + 1 >= limit:
-        # Keep at least a few characters of the name so people can tell jobs apart.
-        keep_name = min(len(base), max(1, limit // 4))
-        uid_part = uid_part[: limit - keep_name - 1]
-        return f"{base[:keep_name].rstrip('-')}-{uid_part}"
-    room = limit - len(uid_part) - 1
-    return f"{base[:room].rstrip('-')}-{uid_part}"
+    return generated_name(uid_part(uid), _base(resource_name), limit)
 
 
 def versioned_name(resource_name: str, version: str, uid: str, limit: int = 63) -> str:
     """``<name>-<version>-<uid>``: the name part is cut first; version and uid stay whole."""
-    uid_text = uid_part(uid)
-    room = limit - len(uid_text) - len(version) - 2
-    return f"{_base(resource_name)[:room].rstrip('-')}-{version}-{uid_text}"
+    return generated_name(f"{version}-{uid_part(uid)}", _base(resource_name), limit)

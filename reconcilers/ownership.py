@@ -8,7 +8,7 @@ resource never mirrors, changes, stops or deletes someone else's object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -57,20 +57,49 @@ async def owner_uid(ctx: SageMakerContext, arn: str) -> str | None:
     return None
 
 
-async def check_owner(ctx: SageMakerContext, arn: str, what: str, remedy: str) -> None:
-    """Raise ``NotOwned`` unless the object at ``arn`` is this resource's or to be adopted.
+def old_operators_names(status: Mapping[str, Any], *fields: str) -> set[str]:
+    """The names the old operator recorded in ``status``. A status this operator wrote may
+    name an object it refused, which must not become adoptable by being recorded."""
+    if verified(status):
+        return set()
+    return {str(status[field]) for field in fields if status.get(field)}
 
-    ``what`` names the object ("SageMaker model 'x'"); ``remedy`` says how to use another
-    name instead.
+
+def verified(status: Mapping[str, Any]) -> bool:
+    """Whether this operator wrote the status: it checks ownership before it records a name.
+    A status without observedGeneration is the old operator's (or none)."""
+    return "observedGeneration" in status
+
+
+async def check_owner(
+    ctx: SageMakerContext,
+    arn: str,
+    name: str,
+    what: str,
+    remedy: str,
+    own_names: Collection[str] = (),
+) -> None:
+    """Raise ``NotOwned`` unless the object at ``arn`` is this resource's; adopt it if it is
+    ours without our tag.
+
+    Ours: it carries this resource's owner tag; or it carries none and its ``name`` is one
+    of ``own_names`` (the name this resource derives, which is the old operator's, or the
+    name its status records), so the old operator made it for this very resource; or the
+    resource is annotated to adopt it. An adopted object is tagged, with an ``Adopted``
+    Event. ``what`` names the object ("SageMaker model 'x'"); ``remedy`` says how to use
+    another name instead.
     """
-    if await owner_uid(ctx, arn) == ctx.uid:
+    owner = await owner_uid(ctx, arn)
+    if owner == ctx.uid:
         return
-    if wants_adoption(ctx.obj):
-        log.info("adopting", arn=arn, uid=ctx.uid)
+    if (owner is None and name in own_names) or wants_adoption(ctx.obj):
+        await ctx.call("AddTags", {"ResourceArn": arn, "Tags": with_owner_tag((), ctx.uid)})
+        log.info("adopted", arn=arn, uid=ctx.uid, previous_owner=owner)
+        await ctx.event("Normal", "Adopted", f"adopted {what} and tagged it {OWNER_TAG}={ctx.uid}")
         return
     raise NotOwned(
         f"a {what} already exists and was not created for this resource (its {OWNER_TAG} "
-        f"tag is not {ctx.uid}). To take it over, annotate the resource "
+        f"tag is {owner!r}, not {ctx.uid!r}). To take it over, annotate the resource "
         f"{ADOPT_ANNOTATION}=true; {remedy}"
     )
 

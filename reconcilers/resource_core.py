@@ -62,14 +62,15 @@ class ResourceReconciler(ABC):
         return result
 
     async def _sync(self, obj: KubeObject) -> Result:
-        if self.wants_finalizer(obj) and FINALIZER not in _finalizers(obj):
+        started_before = FINALIZER in _finalizers(obj)
+        if self.wants_finalizer(obj) and not started_before:
             try:
                 obj = await self.writer.set_finalizers(obj, [*_finalizers(obj), FINALIZER])
             except ApiException as error:
                 if error.status in (404, 409):
                     return Result.requeue_with_backoff()
                 raise
-        return await self.sync(obj)
+        return await self.sync(obj, started_before)
 
     async def _finalize(self, obj: KubeObject) -> Result:
         if FINALIZER not in _finalizers(obj):
@@ -102,8 +103,12 @@ class ResourceReconciler(ABC):
         return True
 
     @abstractmethod
-    async def sync(self, obj: KubeObject) -> Result:
-        """Bring SageMaker and the status in line with ``obj``, which carries the finalizer."""
+    async def sync(self, obj: KubeObject, started_before: bool) -> Result:
+        """Bring SageMaker and the status in line with ``obj``, which carries the finalizer.
+
+        ``started_before``: the finalizer was there already, so an operator (this one before
+        a restart, or the old one) had taken the resource up and may have made its objects.
+        """
 
     @abstractmethod
     async def finalize(self, obj: KubeObject) -> Result | None:

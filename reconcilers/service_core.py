@@ -59,7 +59,7 @@ class ServiceReconciler(ResourceReconciler, Generic[State]):
 
     # -- one pass --------------------------------------------------------------------------
 
-    async def sync(self, obj: KubeObject) -> Result:
+    async def sync(self, obj: KubeObject, started_before: bool) -> Result:
         current: dict[str, Any] = obj.get("status") or {}
         try:
             spec = parse_spec(self.service.info.spec, obj)

@@ -16,7 +16,6 @@ from typing import Any, Generic, TypeVar
 from apis.common import KindInfo
 from controller.resources import Kind
 from reconcilers.context import SageMakerContext
-from reconcilers.kube import KubeWriter
 
 State = TypeVar("State")
 
@@ -25,16 +24,12 @@ State = TypeVar("State")
 class ServiceContext(SageMakerContext):
     """One reconcile's view of one resource of a service kind."""
 
-    kube: KubeWriter
     # The spec has a change the operator has not acted on yet: status.observedGeneration is
     # behind metadata.generation. Each generation gets one attempt; after that only drift
     # (something changed behind the operator's back) is repaired.
     pending: bool
     # What a kind derives from the spec once per pass (a HostingDeployment's plan).
     derived: dict[str, Any] = field(default_factory=dict)
-
-    async def event(self, event_type: str, reason: str, message: str) -> None:
-        await self.kube.event(self.obj, event_type, reason, message)
 
 
 @dataclass(frozen=True)

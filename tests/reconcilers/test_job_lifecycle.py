@@ -78,8 +78,9 @@ async def test_job_runs_to_completed(kube: Kube, emulator: RunningEmulator, case
     status = done["status"]
     uid = created["metadata"]["uid"].replace("-", "")
     name = status[case.status_name_field]
-    assert name.endswith(uid[: len(name) - len("happy-")])
-    assert name.startswith("happy-")
+    # Named as the old operator named it: <name>-<uid>, or for a tuning job (32 characters)
+    # the uid alone.
+    assert name == (uid if case.kind == "HyperparameterTuningJob" else f"happy-{uid}")
     assert conditions(done) == {"Synced": "True", "Complete": "True", "Failed": "False"}
     assert status["observedGeneration"] == done["metadata"]["generation"]
     assert "sagemaker-operator-finalizer" in done["metadata"]["finalizers"]
