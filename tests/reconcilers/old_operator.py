@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,3 +110,106 @@ async def tags_of(emulator: RunningEmulator, arn: str) -> dict[str, str]:
     async with emulator.client("sagemaker") as sagemaker:
         listed = await sagemaker.list_tags(ResourceArn=arn)
     return {tag["Key"]: tag["Value"] for tag in listed["Tags"]}
+
+
+@dataclass
+class OldHostingDeployment:
+    """A HostingDeployment as the old operator left it, with its two child objects."""
+
+    hosting: dict[str, Any]
+    model: dict[str, Any]
+    config: dict[str, Any]
+    endpoint_name: str
+    model_name: str
+    config_name: str
+    arns: dict[str, str]  # endpoint, config, model -> ARN
+
+    def arns_and_owners(self) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (self.arns["endpoint"], self.hosting),
+            (self.arns["config"], self.config),
+            (self.arns["model"], self.model),
+        ]
+
+    async def wait_children_gone(self, kube: Kube) -> None:
+        for kind, child in (("Model", self.model), ("EndpointConfig", self.config)):
+            await kube.wait_for(
+                kind, child["metadata"]["name"], lambda o: o is None, seconds=60,
+                what="the old operator's object deleted",
+            )  # fmt: skip
+
+    async def sagemaker_leftovers(self, emulator: RunningEmulator) -> list[str]:
+        """The old operator's model and configuration, if they still exist in SageMaker."""
+        async with emulator.client("sagemaker") as sagemaker:
+            models = await sagemaker.list_models(NameContains=self.model_name)
+            configs = await sagemaker.list_endpoint_configs(NameContains=self.config_name)
+        return [m["ModelName"] for m in models["Models"]] + [
+            c["EndpointConfigName"] for c in configs["EndpointConfigs"]
+        ]
+
+
+async def old_hosting_deployment(
+    kube: Kube, emulator: RunningEmulator, name: str
+) -> OldHostingDeployment:
+    """The old operator kept an endpoint's models and configuration as Model and
+    EndpointConfig objects, named <name>-<generation>-<uid> and labelled with their
+    HostingDeployment; each SageMaker name is derived from its object's own uid."""
+    hosting = await old_resource(kube, sample("HostingDeployment", name))
+    uid = hosting["metadata"]["uid"].replace("-", "")
+    spec = hosting["spec"]
+    container, region = spec["containers"][0], spec["region"]
+    role = spec["models"][0]["executionRoleArn"]
+    labels = {"owner_HostingDeployment_namespace": kube.namespace,
+              "owner_HostingDeployment_name": name}  # fmt: skip
+    model = await old_resource(kube, {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "Model",
+        "metadata": {"name": f"xgboost-model-1-{uid}", "labels": labels},
+        "spec": {"region": region, "executionRoleArn": role, "primaryContainer": container},
+    })  # fmt: skip
+    model_name = old_name(model, 63)
+    variants = [{"variantName": "all-traffic", "modelName": model_name,
+                 "initialInstanceCount": 1, "instanceType": "ml.c5.large"}]  # fmt: skip
+    config = await old_resource(kube, {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "EndpointConfig",
+        "metadata": {"name": f"{name}-1-{uid}", "labels": labels},
+        "spec": {"region": region, "productionVariants": variants},
+    })  # fmt: skip
+    config_name, endpoint_name = old_name(config, 63), old_name(hosting, 63)
+    async with emulator.client("sagemaker") as sagemaker:
+        made_model = await sagemaker.create_model(
+            ModelName=model_name, ExecutionRoleArn=role,
+            PrimaryContainer={"ContainerHostname": container["containerHostname"],
+                              "Image": container["image"],
+                              "ModelDataUrl": container["modelDataUrl"]},
+        )  # fmt: skip
+        made_config = await sagemaker.create_endpoint_config(
+            EndpointConfigName=config_name,
+            ProductionVariants=[{"VariantName": "all-traffic", "ModelName": model_name,
+                                 "InitialInstanceCount": 1, "InstanceType": "ml.c5.large"}],
+        )  # fmt: skip
+        made_endpoint = await sagemaker.create_endpoint(
+            EndpointName=endpoint_name, EndpointConfigName=config_name
+        )
+        async with asyncio.timeout(30):
+            while (await sagemaker.describe_endpoint(EndpointName=endpoint_name))[
+                "EndpointStatus"
+            ] != "InService":
+                await asyncio.sleep(0.1)
+    for kind, child, status in (
+        ("Model", model["metadata"]["name"],
+         {"status": "Created", "sageMakerModelName": model_name,
+          "modelArn": made_model["ModelArn"]}),
+        ("EndpointConfig", config["metadata"]["name"],
+         {"status": "Created", "sageMakerEndpointConfigName": config_name,
+          "endpointConfigArn": made_config["EndpointConfigArn"]}),
+        ("HostingDeployment", name,
+         {"endpointStatus": "InService", "endpointName": endpoint_name,
+          "endpointArn": made_endpoint["EndpointArn"], "endpointConfigName": config_name,
+          "modelNames": [{"name": "xgboost-model", "value": model_name}]}),
+    ):  # fmt: skip
+        await write_old_status(kube, kind, child, {**status, "lastCheckTime": now()})
+    return OldHostingDeployment(
+        hosting, model, config, endpoint_name, model_name, config_name,
+        {"endpoint": made_endpoint["EndpointArn"], "config": made_config["EndpointConfigArn"],
+         "model": made_model["ModelArn"]},
+    )  # fmt: skip

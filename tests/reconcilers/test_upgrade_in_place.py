@@ -10,8 +10,16 @@ import pytest
 
 from sagemaker_emulator.testing import RunningEmulator
 from tests.reconcilers.harness import Kube, running_operator, sample
-from tests.reconcilers.hosting import condition
-from tests.reconcilers.old_operator import OLD_JOBS, OldJob, old_job, tags_of
+from tests.reconcilers.hosting import condition, referenced, sagemaker_names, uid_of
+from tests.reconcilers.old_operator import (
+    OLD_JOBS,
+    OldJob,
+    old_hosting_deployment,
+    old_job,
+    tags_of,
+)
+from tests.reconcilers.test_hosting_lifecycle import patch_spec
+from tests.reconcilers.test_hosting_updates import IMAGE, new_image, settled
 from tests.reconcilers.test_job_lifecycle import CASES, prepare
 
 OWNER_TAG = "sagemaker.k8s.aws/owner-uid"
@@ -119,3 +127,51 @@ async def test_a_fresh_resource_still_creates_at_once(
         await kube.wait_for_status("TrainingJob", "fresh", "InProgress")
     first = emulator.control.requests.entries()[0]
     assert first.operation == "CreateTrainingJob"
+
+
+async def test_a_hosting_deployment_is_taken_over_then_rolled_forward(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    old = await old_hosting_deployment(kube, emulator, "legacy")
+    emulator.control.reset_requests()
+
+    async with running_operator(kube, emulator.url):
+        taken = await kube.wait_for(
+            "HostingDeployment", "legacy", lambda o: verified(o, "endpointStatus", "InService")
+        )
+        for kind, child in (("Model", old.model), ("EndpointConfig", old.config)):
+            await kube.wait_for(
+                kind, child["metadata"]["name"], lambda o: verified(o, "status", "Created")
+            )
+        # Taken over as it serves: nothing created, nothing redeployed.
+        requests = emulator.control.requests
+        assert sum(requests.count(operation=op) for op in (
+            "CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint",
+        )) == 0  # fmt: skip
+        assert taken is not None
+        assert condition(taken, "Ready")["status"] == "True"
+        assert "Adopted" in [e.reason for e in await kube.events("legacy")]
+        for arn, owner in old.arns_and_owners():
+            assert (await tags_of(emulator, arn))[OWNER_TAG] == owner["metadata"]["uid"]
+
+        # The next spec change rolls it forward as ours, and the old objects go.
+        await patch_spec(kube, "HostingDeployment", "legacy", new_image(taken, IMAGE))
+        rolled = await kube.wait_for(
+            "HostingDeployment", "legacy", settled(2, old.config_name), seconds=60
+        )
+        await old.wait_children_gone(kube)
+    assert rolled is not None
+    assert await sagemaker_names(emulator, uid_of(old.hosting)) == referenced(rolled)
+    assert await old.sagemaker_leftovers(emulator) == []
+
+
+async def test_a_hosting_deployment_the_old_operator_left_mid_delete_is_cleaned_up(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    old = await old_hosting_deployment(kube, emulator, "going")
+    await kube.delete("HostingDeployment", "going")  # the finalizer holds it
+    async with running_operator(kube, emulator.url):
+        await kube.wait_for("HostingDeployment", "going", lambda o: o is None, seconds=60)
+        await old.wait_children_gone(kube)
+    assert await old.sagemaker_leftovers(emulator) == []
+    assert (await sagemaker_names(emulator, old.endpoint_name))["Endpoint"] == []
