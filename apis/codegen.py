@@ -48,6 +48,9 @@ DEFAULT_MAX_ITEMS = 100
 LEGACY_SPELLINGS = {
     "DataProcessing": {"JoinSource": "JoinSource", "OutputFilter": "OutputFilter"},
     "DebugHookConfig": {"HookParameters": "ruleParameters"},
+    # Its ProcessingJob CRD first named S3CompressionType `compressionType`, later
+    # `s3CompressionType`; manifests of either release must apply.
+    "ProcessingS3Input": {"S3CompressionType": "compressionType"},
 }
 
 # Java regex features that neither Go's RE2 (the apiserver) nor Rust's regex (pydantic) has.
@@ -230,13 +233,17 @@ class _Module:
             raise ValueError(f"map {shape.name} has non-string values")
         key_type = self.string(shape.key)
         value_type = self.string(shape.value)
+        # The old operator's {name, value} pairs had an optional value, sent as "" (so
+        # `value:` with nothing after it, an empty environment variable, applied); keep
+        # that wherever SageMaker accepts an empty value.
+        default = "'', " if _accepts_empty(shape.value) else ""
         self.classes[name] = "\n".join(
             [
                 f"class {name}(ApiModel):",
                 f"    {_docstring(f'One entry of the SageMaker map {shape.name}.')}",
                 "",
                 f"    name: {key_type} = Field(description='The key of the entry.')",
-                f"    value: {value_type} = Field(description='The value of the entry.')",
+                f"    value: {value_type} = Field({default}description='The value of the entry.')",
             ]
         )
         return name
@@ -280,6 +287,19 @@ class _Module:
         self.in_progress.discard(name)
         self.classes[name] = "\n".join(lines)
         return name
+
+
+def _accepts_empty(shape: Any) -> bool:
+    """Whether SageMaker's constraints on a string shape allow the empty string."""
+    if getattr(shape, "enum", None) or shape.metadata.get("min", 0) > 0:
+        return False
+    pattern = shape.metadata.get("pattern")
+    if pattern is None:
+        return True
+    try:
+        return re.fullmatch(pattern, "") is not None
+    except re.error:
+        return False  # a pattern Python cannot read: do not guess
 
 
 def _is_tag(shape: Any) -> bool:

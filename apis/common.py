@@ -136,10 +136,12 @@ class PrinterColumn:
         return column
 
 
+# The old operator's column exactly, format `date` included: kubectl prints a string
+# column as it is whatever its format, so the old and new columns read the same.
 CREATION_TIME = PrinterColumn(
     "Creation-Time",
     ".metadata.creationTimestamp",
-    format="date-time",
+    format="date",
     description="When the resource was created.",
 )
 

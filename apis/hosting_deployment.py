@@ -283,7 +283,8 @@ HOSTING_DEPLOYMENT = KindInfo(
     status=HostingDeploymentStatus,
     printer_columns=(
         PrinterColumn("Status", ".status.endpointStatus"),
-        PrinterColumn("Sagemaker-Endpoint-Name", ".status.endpointName"),
+        # The old operator's spelling; kubectl shows it upper-cased either way.
+        PrinterColumn("Sagemaker-endpoint-name", ".status.endpointName"),
     ),
     description="A SageMaker endpoint with its models and endpoint configuration.",
     immutable_spec=False,

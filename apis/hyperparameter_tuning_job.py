@@ -125,6 +125,12 @@ class HyperparameterTuningJob(ApiModel):
 
 _COUNTERS = ".status.trainingJobStatusCounters"
 
+
+def _counter(name: str, field: str) -> PrinterColumn:
+    # `number`/`int64` as the old operator declared them; kubectl prints the same digits.
+    return PrinterColumn(name, f"{_COUNTERS}.{field}", type="number", format="int64")
+
+
 HYPERPARAMETER_TUNING_JOB = KindInfo(
     kind="HyperparameterTuningJob",
     plural="hyperparametertuningjobs",
@@ -134,10 +140,10 @@ HYPERPARAMETER_TUNING_JOB = KindInfo(
     printer_columns=(
         PrinterColumn("Status", ".status.hyperParameterTuningJobStatus"),
         CREATION_TIME,
-        PrinterColumn("Completed", f"{_COUNTERS}.completed", type="integer"),
-        PrinterColumn("InProgress", f"{_COUNTERS}.inProgress", type="integer"),
-        PrinterColumn("Errors", f"{_COUNTERS}.totalError", type="integer"),
-        PrinterColumn("Stopped", f"{_COUNTERS}.stopped", type="integer"),
+        _counter("Completed", "completed"),
+        _counter("InProgress", "inProgress"),
+        _counter("Errors", "totalError"),
+        _counter("Stopped", "stopped"),
         PrinterColumn("Best-Training-Job", ".status.bestTrainingJob.trainingJobName"),
         PrinterColumn("Sagemaker-Job-Name", ".status.sageMakerHyperParameterTuningJobName"),
     ),

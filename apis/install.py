@@ -62,7 +62,18 @@ def manager_rules() -> list[dict[str, Any]]:
         {
             "apiGroups": [GROUP],
             "resources": plurals,
-            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            # deletecollection: a tuning job removes its TrainingJob mirrors, a
+            # HostingDeployment the old operator's Model and EndpointConfig objects.
+            "verbs": [
+                "create",
+                "delete",
+                "deletecollection",
+                "get",
+                "list",
+                "patch",
+                "update",
+                "watch",
+            ],
         },
         {
             "apiGroups": [GROUP],

@@ -15,6 +15,7 @@ from apis.common import (
     PrinterColumn,
     ResourceStatus,
     SageMakerConnection,
+    Timestamp,
 )
 from apis.generated.sagemaker import CreateTrainingJobRequest
 
@@ -24,7 +25,11 @@ class TrainingJobSpec(CreateTrainingJobRequest, SageMakerConnection):
 
 
 class DebugRuleEvaluationStatus(ApiModel):
-    """The state of one debugger or profiler rule evaluation job."""
+    """The state of one debugger or profiler rule evaluation job.
+
+    The keys are the old operator's: `statusDetail` (SageMaker's `StatusDetails`) and
+    `lastModifiedTime`, so what reads its status reads ours.
+    """
 
     rule_configuration_name: str | None = Field(
         None, alias="ruleConfigurationName", description="The rule configuration's name."
@@ -33,10 +38,15 @@ class DebugRuleEvaluationStatus(ApiModel):
         None, alias="ruleEvaluationJobArn", description="The rule evaluation job's ARN."
     )
     rule_evaluation_status: str | None = Field(
-        None, alias="ruleEvaluationStatus", description="The rule evaluation job's status."
+        None,
+        alias="ruleEvaluationStatus",
+        description="InProgress, NoIssuesFound, IssuesFound, Error, Stopping or Stopped.",
     )
-    status_details: str | None = Field(
-        None, alias="statusDetails", description="Details from the rule evaluation job."
+    status_detail: str | None = Field(
+        None, alias="statusDetail", description="Details from the rule evaluation job."
+    )
+    last_modified_time: Timestamp | None = Field(
+        None, alias="lastModifiedTime", description="When the rule evaluation last changed."
     )
 
 
@@ -59,7 +69,10 @@ class TrainingJobStatus(ResourceStatus):
         None, alias="cloudWatchLogUrl", description="The CloudWatch console URL of the logs."
     )
     model_path: str | None = Field(
-        None, alias="modelPath", description="The S3 URI of the model a completed job wrote."
+        None,
+        alias="modelPath",
+        description="The S3 URI of the model a completed job wrote (SageMaker's "
+        "ModelArtifacts.S3ModelArtifacts).",
     )
     sage_maker_training_job_name: str | None = Field(
         None, alias="sageMakerTrainingJobName", description="The job's name in SageMaker."

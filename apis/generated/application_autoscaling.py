@@ -595,7 +595,7 @@ class TagMapEntry(ApiModel):
     name: Annotated[str, Field(min_length=1, max_length=128)] = Field(
         description="The key of the entry."
     )
-    value: Annotated[str, Field(max_length=256)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=256)] = Field("", description="The value of the entry.")
 
 
 class RegisterScalableTargetRequest(ApiModel):

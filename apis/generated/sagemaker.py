@@ -16,7 +16,7 @@ class HyperParametersEntry(ApiModel):
     """One entry of the SageMaker map HyperParameters."""
 
     name: Annotated[str, Field(max_length=256)] = Field(description="The key of the entry.")
-    value: Annotated[str, Field(max_length=2500)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=2500)] = Field("", description="The value of the entry.")
 
 
 class MetricDefinition(ApiModel):
@@ -608,7 +608,7 @@ class HookParametersEntry(ApiModel):
     name: Annotated[str, Field(min_length=1, max_length=256)] = Field(
         description="The key of the entry."
     )
-    value: Annotated[str, Field(max_length=256)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=256)] = Field("", description="The value of the entry.")
 
 
 class CollectionParametersEntry(ApiModel):
@@ -617,7 +617,7 @@ class CollectionParametersEntry(ApiModel):
     name: Annotated[str, Field(min_length=1, max_length=256)] = Field(
         description="The key of the entry."
     )
-    value: Annotated[str, Field(max_length=256)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=256)] = Field("", description="The value of the entry.")
 
 
 class CollectionConfiguration(ApiModel):
@@ -701,7 +701,7 @@ class RuleParametersEntry(ApiModel):
     name: Annotated[str, Field(min_length=1, max_length=256)] = Field(
         description="The key of the entry."
     )
-    value: Annotated[str, Field(max_length=256)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=256)] = Field("", description="The value of the entry.")
 
 
 class DebugRuleConfiguration(ApiModel):
@@ -818,7 +818,7 @@ class ProfilingParametersEntry(ApiModel):
     name: Annotated[str, Field(min_length=1, max_length=256)] = Field(
         description="The key of the entry."
     )
-    value: Annotated[str, Field(max_length=256)] = Field(description="The value of the entry.")
+    value: Annotated[str, Field(max_length=256)] = Field("", description="The value of the entry.")
 
 
 class ProfilerConfig(ApiModel):
@@ -911,7 +911,7 @@ class TrainingEnvironmentMapEntry(ApiModel):
         description="The key of the entry."
     )
     value: Annotated[str, Field(max_length=512, pattern="^(?:[\\S\\s]*)$")] = Field(
-        description="The value of the entry."
+        "", description="The value of the entry."
     )
 
 
@@ -1717,7 +1717,7 @@ class HyperParameterTrainingJobEnvironmentMapEntry(ApiModel):
         description="The key of the entry."
     )
     value: Annotated[str, Field(max_length=512, pattern="^(?:[\\S\\s]*)$")] = Field(
-        description="The value of the entry."
+        "", description="The value of the entry."
     )
 
 
@@ -2033,7 +2033,7 @@ class TransformEnvironmentMapEntry(ApiModel):
         description="The key of the entry."
     )
     value: Annotated[str, Field(max_length=10240, pattern="^(?:[\\S\\s]*)$")] = Field(
-        description="The value of the entry."
+        "", description="The value of the entry."
     )
 
 
@@ -2389,6 +2389,14 @@ class ProcessingS3Input(ApiModel):
             "streamed into the processing container."
         ),
     )
+    s3_compression_type_legacy: Literal["None", "Gzip"] | None = Field(
+        None,
+        alias="compressionType",
+        description=("The old operator's spelling of s3CompressionType; prefer s3CompressionType."),
+    )
+    legacy_spellings: ClassVar[dict[str, str]] = {
+        "s3_compression_type_legacy": "s3_compression_type"
+    }
 
 
 class AthenaDatasetDefinition(ApiModel):
@@ -2761,7 +2769,7 @@ class ProcessingEnvironmentMapEntry(ApiModel):
         description="The key of the entry."
     )
     value: Annotated[str, Field(max_length=256, pattern="^(?:[\\S\\s]*)$")] = Field(
-        description="The value of the entry."
+        "", description="The value of the entry."
     )
 
 
@@ -3000,7 +3008,7 @@ class EnvironmentMapEntry(ApiModel):
         description="The key of the entry."
     )
     value: Annotated[str, Field(max_length=1024, pattern="^(?:[\\S\\s]*)$")] = Field(
-        description="The value of the entry."
+        "", description="The value of the entry."
     )
 
 

@@ -107,9 +107,10 @@ MALFORMED = [
     ),
     _case(
         TJ,
-        _drop("hyperParameters", 0, "value"),
-        "spec.hyperParameters[0].value",
-        "hyperparameter-without-value",
+        # A value may be left out (the old operator sent ""), the key may not.
+        _drop("hyperParameters", 0, "name"),
+        "spec.hyperParameters[0].name",
+        "hyperparameter-without-name",
     ),
     _case(
         TJ,

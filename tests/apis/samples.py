@@ -77,6 +77,11 @@ def with_old_misspellings(kind: str) -> dict[str, Any]:
             "ruleParameters": [{"name": "save_interval", "value": "100"}],
         }
         return document
+    if kind == "ProcessingJob":
+        document = load(PROJECT_SAMPLES / "processingjob.yaml")
+        # The old ProcessingJob CRD's first name for s3CompressionType.
+        document["spec"]["processingInputs"][0]["s3Input"]["compressionType"] = "Gzip"
+        return document
     document = load(PROJECT_SAMPLES / "batchtransformjob.yaml")
     document["spec"]["dataProcessing"] = {
         "inputFilter": "$[1:]",

@@ -101,15 +101,25 @@ def test_old_operator_sample_makes_valid_requests(path: Path) -> None:
         assert_valid(request, operation, service)
 
 
-@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob"])
+@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob", "ProcessingJob"])
 def test_old_misspellings_reach_sagemaker_under_the_right_names(kind: str) -> None:
     ((_, operation, request),) = requests_for(with_old_misspellings(kind))
     assert_valid(request, operation)
     if kind == "TrainingJob":
         assert request["DebugHookConfig"]["HookParameters"] == {"save_interval": "100"}
+    elif kind == "ProcessingJob":
+        assert request["ProcessingInputs"][0]["S3Input"]["S3CompressionType"] == "Gzip"
     else:
         assert request["DataProcessing"]["JoinSource"] == "Input"
         assert request["DataProcessing"]["OutputFilter"] == "$[0,-1]"
+
+
+def test_a_map_entry_without_a_value_sends_an_empty_value() -> None:
+    document = load(PROJECT_SAMPLES / "processingjob.yaml")
+    document["spec"]["environment"].append({"name": "EMPTY"})
+    ((_, operation, request),) = requests_for(document)
+    assert_valid(request, operation)
+    assert request["Environment"] == {"SPLIT": "0.8", "EMPTY": ""}
 
 
 def test_training_request_turns_quirks_into_sagemaker_shapes() -> None:
@@ -145,7 +155,9 @@ def test_training_status_from_describe() -> None:
     describe = {
         "TrainingJobName": "xgboost-mnist-abc",
         "TrainingJobArn": "arn:aws:sagemaker:us-west-2:123456789012:training-job/xgboost-mnist-abc",
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://my-bucket/xgboost/x/output/model.tar.gz"},
+        "ModelArtifacts": {
+            "S3ModelArtifacts": "s3://my-bucket/xgboost/xgboost-mnist-abc/output/model.tar.gz"
+        },
         "TrainingJobStatus": "Completed",
         "SecondaryStatus": "Completed",
         "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
@@ -158,9 +170,75 @@ def test_training_status_from_describe() -> None:
     status = statuses.training_job_status(describe, "us-west-2").to_wire()
     assert status["trainingJobStatus"] == "Completed"
     assert status["secondaryStatus"] == "Completed"
-    assert status["modelPath"] == "s3://my-bucket/xgboost/xgboost-mnist-abc"
+    # SageMaker's ModelArtifacts.S3ModelArtifacts, as the old operator's modelPath.
+    assert status["modelPath"] == "s3://my-bucket/xgboost/xgboost-mnist-abc/output/model.tar.gz"
     assert status["sageMakerTrainingJobName"] == "xgboost-mnist-abc"
     assert "prefix=xgboost-mnist-abc" in status["cloudWatchLogUrl"]
+
+
+def test_model_path_is_what_sagemaker_says_not_a_rebuilt_path() -> None:
+    describe = {
+        "TrainingJobName": "j",
+        "TrainingJobStatus": "Completed",
+        "SecondaryStatus": "Completed",
+        # No trailing slash on the output path: the old operator's concatenation would have
+        # made s3://b/oj/output/model.tar.gz; SageMaker's own value is right.
+        "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/o/j/output/model.tar.gz"},
+    }
+    status = statuses.training_job_status(describe, "us-west-2").to_wire()
+    assert status["modelPath"] == "s3://b/o/j/output/model.tar.gz"
+    stopped = {**describe, "TrainingJobStatus": "Stopped", "SecondaryStatus": "Stopped"}
+    assert "modelPath" not in statuses.training_job_status(stopped, "us-west-2").to_wire()
+
+
+def test_rule_evaluation_statuses_keep_the_old_operators_keys() -> None:
+    arn = "arn:aws:sagemaker:us-west-2:123456789012:processing-job/j-vanishinggradient-1a2b3c4d"
+    describe = {
+        "TrainingJobName": "j",
+        "TrainingJobArn": "arn:aws:sagemaker:us-west-2:123456789012:training-job/j",
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/o/j/output/model.tar.gz"},
+        "TrainingJobStatus": "Completed",
+        "SecondaryStatus": "Completed",
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        "CreationTime": NOW,
+        "DebugRuleEvaluationStatuses": [
+            {
+                "RuleConfigurationName": "VanishingGradient",
+                "RuleEvaluationJobArn": arn,
+                "RuleEvaluationStatus": "IssuesFound",
+                "StatusDetails": "RuleEvaluationConditionMet: at step 500",
+                "LastModifiedTime": NOW,
+            },
+            {"RuleConfigurationName": "LossNotDecreasing", "RuleEvaluationStatus": "InProgress"},
+        ],
+        "ProfilerRuleEvaluationStatuses": [
+            {
+                "RuleConfigurationName": "ProfilerReport",
+                "RuleEvaluationStatus": "NoIssuesFound",
+                "LastModifiedTime": NOW,
+            }
+        ],
+    }
+    assert_valid_response(describe, "DescribeTrainingJob")
+    status = statuses.training_job_status(describe, "us-west-2").to_wire()
+    assert status["debugRuleEvaluationStatuses"] == [
+        {
+            "ruleConfigurationName": "VanishingGradient",
+            "ruleEvaluationJobArn": arn,
+            "ruleEvaluationStatus": "IssuesFound",
+            "statusDetail": "RuleEvaluationConditionMet: at step 500",
+            "lastModifiedTime": "2026-01-02T03:04:05Z",
+        },
+        {"ruleConfigurationName": "LossNotDecreasing", "ruleEvaluationStatus": "InProgress"},
+    ]
+    assert status["profilerRuleEvaluationStatuses"] == [
+        {
+            "ruleConfigurationName": "ProfilerReport",
+            "ruleEvaluationStatus": "NoIssuesFound",
+            "lastModifiedTime": "2026-01-02T03:04:05Z",
+        }
+    ]
 
 
 def test_failed_training_status_carries_the_reason_and_no_model() -> None:

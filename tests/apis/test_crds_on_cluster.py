@@ -11,6 +11,7 @@ import pytest_asyncio
 import yaml
 
 from apis.kinds import ALL_KINDS
+from apis.processing_job import ProcessingJob
 from local_cluster import ControlPlane
 from tests.apis.malformed import BTJ, HPO, PJ, TJ
 from tests.apis.samples import (
@@ -282,8 +283,28 @@ async def test_hosting_deployment_accepts_inline_containers(
     await _apply(sagemaker_crds, document, namespace)
 
 
-@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob"])
+@pytest.mark.parametrize("kind", ["TrainingJob", "BatchTransformJob", "ProcessingJob"])
 async def test_old_operator_misspellings_are_accepted(
     sagemaker_crds: ControlPlane, namespace: str, kind: str
 ) -> None:
     await _apply(sagemaker_crds, with_old_misspellings(kind), namespace)
+
+
+async def test_a_map_entry_may_leave_its_value_empty(
+    sagemaker_crds: ControlPlane, namespace: str
+) -> None:
+    """As the old operator's CRDs allowed: `- name: X` or `value:` with nothing after it."""
+    document = load(PROJECT_SAMPLES / "processingjob.yaml")
+    document["spec"]["environment"] += [{"name": "EMPTY", "value": None}, {"name": "ABSENT"}]
+    await _apply(sagemaker_crds, document, namespace)
+    ran = await kubectl(
+        sagemaker_crds, "get", "-n", namespace, "processingjob", "xgboost-mnist-preprocess",
+        "-o", "json",
+    )  # fmt: skip
+    stored = json.loads(ran.check().stdout)
+    spec = ProcessingJob.model_validate(stored).spec
+    assert {e.name: e.value for e in spec.environment or []} == {
+        "SPLIT": "0.8",
+        "EMPTY": "",
+        "ABSENT": "",
+    }

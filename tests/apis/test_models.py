@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from apis.batch_transform_job import BatchTransformJob
 from apis.hosting_deployment import HostingDeployment
 from apis.kinds import ALL_KINDS
+from apis.processing_job import ProcessingJob
 from apis.training_job import TrainingJob
 from tests.apis.malformed import MALFORMED, Mutation
 from tests.apis.samples import (
@@ -127,6 +128,25 @@ def test_old_operator_misspellings_fold_into_the_right_fields() -> None:
         "joinSource": "Input",
         "outputFilter": "$[0,-1]",
     }
+
+
+def test_the_first_processing_compression_spelling_folds_into_s3_compression_type() -> None:
+    processing = ProcessingJob.model_validate(with_old_misspellings("ProcessingJob"))
+    s3_input = processing.spec.to_wire()["processingInputs"][0]["s3Input"]
+    assert s3_input["s3CompressionType"] == "Gzip"
+    assert "compressionType" not in s3_input
+
+
+def test_a_map_entry_without_a_value_is_an_empty_value() -> None:
+    """As in the old operator, `- name: X` (or `value:` left empty) means the value ""."""
+    document = _training_job()
+    document["spec"]["hyperParameters"].append({"name": "silent"})
+    spec = TrainingJob.model_validate(document).spec
+    assert spec.to_wire()["hyperParameters"][-1] == {"name": "silent", "value": ""}
+    without_name = _training_job()
+    without_name["spec"]["hyperParameters"].append({"value": "1"})
+    with pytest.raises(ValidationError, match="name"):
+        TrainingJob.model_validate(without_name)
 
 
 def test_a_misspelling_that_contradicts_the_right_field_is_refused() -> None:
