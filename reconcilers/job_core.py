@@ -113,7 +113,7 @@ class JobReconciler(ResourceReconciler):
                 mode="json", by_alias=True, exclude_none=True
             )
         await self.status.mirror(obj, status, desired)
-        if primary in TERMINAL:
+        if primary in TERMINAL and not self.job.still_changing(desired):
             return Result.done()
         return Result.after(self.runtime.poll_delay())
 
@@ -124,6 +124,7 @@ class JobReconciler(ResourceReconciler):
             return False  # the refusal told the user to annotate; they did
         return (
             status.get(self.job.status_field) in TERMINAL
+            and not self.job.still_changing(status)
             and status.get("observedGeneration") == metadata(obj).get("generation")
             and bool(status.get(self.job.status_name_field))
         )

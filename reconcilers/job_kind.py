@@ -42,6 +42,9 @@ class JobKind:
     sync_children: ChildrenHook | None = None
     release_children: ReleaseHook | None = None
     is_mirror: Callable[[KubeObject], bool] = field(default=lambda obj: False)
+    # Whether SageMaker still changes a job that reached a terminal status (a training
+    # job's debugger and profiler rules go on evaluating), judged from the status.
+    still_changing: Callable[[Mapping[str, Any]], bool] = field(default=lambda status: False)
 
 
 @dataclass

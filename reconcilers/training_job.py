@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from apis.training_job import TRAINING_JOB
 from controller.resources import KubeObject
 from reconcilers.job_kind import JobKind
@@ -16,6 +19,19 @@ def launched_by_tuning_job(obj: KubeObject) -> bool:
         if ref.get("kind") == TUNING_JOB_KIND.kind and ref.get("controller"):
             return True
     return False
+
+
+# Rule evaluations still under way; the old operator kept polling a job for them too.
+_EVALUATING = frozenset({"InProgress", "Stopping"})
+
+
+def rules_evaluating(status: Mapping[str, Any]) -> bool:
+    """A finished training job whose debugger or profiler rules are still evaluating."""
+    return any(
+        rule.get("ruleEvaluationStatus") in _EVALUATING
+        for field in ("debugRuleEvaluationStatuses", "profilerRuleEvaluationStatuses")
+        for rule in status.get(field) or []
+    )
 
 
 TRAINING_JOB_DESCRIPTOR = JobKind(
@@ -34,4 +50,5 @@ TRAINING_JOB_DESCRIPTOR = JobKind(
     build_request=create_training_job,
     status_from_describe=training_job_status,
     is_mirror=launched_by_tuning_job,
+    still_changing=rules_evaluating,
 )

@@ -80,6 +80,18 @@ def admin_routes(control: EmulatorControl) -> list[web.RouteDef]:
         control.clear_failures()
         return web.json_response([])
 
+    async def add_rule_outcome(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        if "rule" not in body:
+            raise ValueError("give 'rule', the rule configuration name (wildcards allowed)")
+        options = {k: str(body[k]) for k in ("status", "details", "job") if body.get(k) is not None}
+        control.rule_outcome(str(body["rule"]), **options)
+        return web.json_response(control.status()["rule_outcomes"], status=201)
+
+    async def clear_rule_outcomes(request: web.Request) -> web.StreamResponse:
+        control.clear_rule_outcomes()
+        return web.json_response([])
+
     async def add_fault(request: web.Request) -> web.StreamResponse:
         fault_id = control.inject(**await _body(request))
         return web.json_response({"id": fault_id}, status=201)
@@ -112,6 +124,8 @@ def admin_routes(control: EmulatorControl) -> list[web.RouteDef]:
         ("PUT", "/timings", set_timings),
         ("POST", "/failures", add_failure),
         ("DELETE", "/failures", clear_failures),
+        ("POST", "/rule-outcomes", add_rule_outcome),
+        ("DELETE", "/rule-outcomes", clear_rule_outcomes),
         ("POST", "/faults", add_fault),
         ("DELETE", "/faults", clear_faults),
         ("DELETE", "/faults/{fault_id}", remove_fault),

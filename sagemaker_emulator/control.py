@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 
 from sagemaker_emulator.faults import Fault, FaultInjector, FaultKind
-from sagemaker_emulator.outcomes import DEFAULT_REASON, FailureRule
+from sagemaker_emulator.outcomes import DEFAULT_REASON, FailureRule, RuleOutcome
 from sagemaker_emulator.request_log import RequestLog
 from sagemaker_emulator.state import World
 
@@ -57,6 +57,25 @@ class EmulatorControl:
     def clear_failures(self) -> None:
         self._world.outcomes.clear()
 
+    def rule_outcome(
+        self,
+        rule: str,
+        status: str = "IssuesFound",
+        details: str | None = None,
+        job: str | None = None,
+    ) -> None:
+        """Make debugger/profiler rules named ``rule`` (wildcards allowed) end ``status``.
+
+        ``status`` is IssuesFound, Error or NoIssuesFound, reported once the training job
+        completes; ``job`` limits it to training jobs of that name (wildcards allowed).
+        Like a scripted failure, it applies to jobs created after it.
+        """
+        outcome = RuleOutcome(rule=rule, status=status, details=details, job=job)
+        self._world.outcomes.add_rule_outcome(outcome)
+
+    def clear_rule_outcomes(self) -> None:
+        self._world.outcomes.clear_rule_outcomes()
+
     # Faults
     def inject(
         self,
@@ -105,6 +124,7 @@ class EmulatorControl:
             "manual_clock": clock.manual,
             "timings": self._world.timings.as_dict(),
             "failures": [vars(rule) for rule in self._world.outcomes.rules()],
+            "rule_outcomes": [vars(outcome) for outcome in self._world.outcomes.rule_outcomes()],
             "faults": [fault.as_dict() for fault in self._faults.faults()],
             "pending_events": len(self._world.scheduler),
             "requests": self.requests.total,

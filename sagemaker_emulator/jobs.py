@@ -12,11 +12,14 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from sagemaker_emulator.state import RegionState, World
+
+if TYPE_CHECKING:
+    from sagemaker_emulator.rules import RuleEvaluation
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +58,8 @@ class Job:
     tuning_job_arn: str | None = None
     tuning_job_name: str | None = None
     tuned_hyperparameters: dict[str, str] | None = None
+    # A training job's debugger and profiler rules (see sagemaker_emulator.rules).
+    rule_evaluations: list[RuleEvaluation] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
 
     @property

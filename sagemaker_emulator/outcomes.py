@@ -1,4 +1,4 @@
-"""Scripted failures: which resources fail, and with what reason."""
+"""Scripted outcomes: which resources fail and why, and how debugger rule evaluations end."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import zlib
 from dataclasses import dataclass
 
 DEFAULT_REASON = "AlgorithmError: scripted failure injected by the SageMaker emulator"
+
+# How a rule evaluation job can end on its own (Stopping and Stopped follow its training job).
+RULE_OUTCOMES = ("NoIssuesFound", "IssuesFound", "Error")
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,30 @@ class FailureRule:
         return bucket < self.fraction
 
 
+@dataclass(frozen=True)
+class RuleOutcome:
+    """Ends rule evaluations whose configuration name matches ``rule`` (shell-style).
+
+    ``status`` is what they report once their training job completes; ``job`` limits the
+    rule to training jobs whose name matches it; ``details`` is the StatusDetails text
+    (a default in SageMaker's wording when absent).
+    """
+
+    rule: str
+    status: str = "IssuesFound"
+    details: str | None = None
+    job: str | None = None
+
+    def matches(self, job: str, rule: str) -> bool:
+        if self.job is not None and not fnmatch.fnmatchcase(job, self.job):
+            return False
+        return fnmatch.fnmatchcase(rule, self.rule)
+
+
 class Outcomes:
     def __init__(self) -> None:
         self._rules: list[FailureRule] = []
+        self._rule_outcomes: list[RuleOutcome] = []
 
     def add(self, rule: FailureRule) -> None:
         if not 0.0 <= rule.fraction <= 1.0:
@@ -51,4 +75,22 @@ class Outcomes:
         for rule in self._rules:
             if rule.matches(kind, name):
                 return rule.reason
+        return None
+
+    def add_rule_outcome(self, outcome: RuleOutcome) -> None:
+        if outcome.status not in RULE_OUTCOMES:
+            raise ValueError(f"status must be one of {', '.join(RULE_OUTCOMES)}")
+        self._rule_outcomes.append(outcome)
+
+    def clear_rule_outcomes(self) -> None:
+        self._rule_outcomes.clear()
+
+    def rule_outcomes(self) -> list[RuleOutcome]:
+        return list(self._rule_outcomes)
+
+    def rule_outcome_for(self, job: str, rule: str) -> RuleOutcome | None:
+        """The outcome scripted for one rule of one training job, if any (first match)."""
+        for outcome in self._rule_outcomes:
+            if outcome.matches(job, rule):
+                return outcome
         return None

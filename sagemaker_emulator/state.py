@@ -72,5 +72,5 @@ class World:
     def reset(self) -> None:
         self.scheduler.clear()
         self.regions.clear()
-        self.outcomes.clear()
+        self.outcomes = Outcomes()
         self.timings = Timings()

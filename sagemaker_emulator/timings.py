@@ -22,6 +22,8 @@ class Timings:
     endpoint_deleting: float = 30.0
     weights_updating: float = 30.0
     log_interval: float = 10.0
+    # How long debugger and profiler rules go on evaluating after their job completed.
+    rule_evaluating: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}

@@ -8,6 +8,7 @@ from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import resource_in_use, validation_error
 from sagemaker_emulator.jobs import Job, JobRunner, Phase, seeded_random
 from sagemaker_emulator.listing import filter_records, list_response, sort_records
+from sagemaker_emulator.rules import plan_rule_evaluations, rule_evaluation_statuses
 from sagemaker_emulator.service_models import list_member_fields, output_members, project
 from sagemaker_emulator.state import TRAINING, RegionState, World, make_arn
 
@@ -57,6 +58,9 @@ def launch_training_job(
     job.metric_values.update(metric_values or {})
     if tuning is not None:
         job.tuning_job_name, job.tuning_job_arn = tuning
+    job.rule_evaluations = plan_rule_evaluations(
+        world.outcomes, region.name, name, request, world.timings.rule_evaluating
+    )
     jobs[name] = job
     region.tags[arn] = list(request.get("Tags", []))
     failure = world.outcomes.failure_for(TRAINING, name)
@@ -64,7 +68,7 @@ def launch_training_job(
     return job
 
 
-def describe_training_job(job: Job) -> dict[str, Any]:
+def describe_training_job(job: Job, now: float) -> dict[str, Any]:
     record = project(job.request, output_members("sagemaker", "DescribeTrainingJob"))
     record.update(
         TrainingJobArn=job.arn,
@@ -89,8 +93,11 @@ def describe_training_job(job: Job) -> dict[str, Any]:
         record["TrainingTimeInSeconds"] = seconds
         record["BillableTimeInSeconds"] = seconds * count
     if job.status == "Completed":
+        # SageMaker's layout: <S3OutputPath>/<job>/output/model.tar.gz, one `/` between,
+        # whether or not the output path ends with one.
         output = job.request["OutputDataConfig"]["S3OutputPath"].rstrip("/")
         record["ModelArtifacts"] = {"S3ModelArtifacts": f"{output}/{job.name}/output/model.tar.gz"}
+    record.update(rule_evaluation_statuses(job, now))
     return record
 
 
@@ -109,7 +116,7 @@ def create_training_job(ctx: RequestContext, params: Params) -> Response:
 
 
 def describe(ctx: RequestContext, params: Params) -> Response:
-    return describe_training_job(find_training_job(ctx.region, params["TrainingJobName"]))
+    return describe_training_job(find_training_job(ctx.region, params["TrainingJobName"]), ctx.now)
 
 
 def stop_training_job(ctx: RequestContext, params: Params) -> Response:
@@ -130,7 +137,7 @@ SORT_KEYS = {
 
 
 def list_training_jobs(ctx: RequestContext, params: Params) -> Response:
-    records = [describe_training_job(job) for job in ctx.region.jobs[TRAINING].values()]
+    records = [describe_training_job(job, ctx.now) for job in ctx.region.jobs[TRAINING].values()]
     records = filter_records(records, params, "TrainingJobName", "TrainingJobStatus")
     records = sort_records(records, params, SORT_KEYS)
     fields = list_member_fields("sagemaker", "ListTrainingJobs", "TrainingJobSummaries")

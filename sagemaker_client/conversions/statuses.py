@@ -33,11 +33,6 @@ def endpoint_url(region: str, endpoint_name: str) -> str:
     return f"https://runtime.sagemaker.{region}.amazonaws.com/endpoints/{endpoint_name}/invocations"
 
 
-def model_path(s3_output_path: str, job_name: str) -> str:
-    """The output path and job name joined with exactly one `/`."""
-    return f"{s3_output_path.rstrip('/')}/{job_name}"
-
-
 def _time(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -45,21 +40,36 @@ def _time(value: Any) -> str | None:
 def _rule_statuses(statuses: list[Mapping[str, Any]] | None) -> list[dict[str, Any]] | None:
     if not statuses:
         return None
+    # The old operator's keys: `statusDetail` (singular) for SageMaker's StatusDetails.
     return [
         {
             "ruleConfigurationName": s.get("RuleConfigurationName"),
             "ruleEvaluationJobArn": s.get("RuleEvaluationJobArn"),
             "ruleEvaluationStatus": s.get("RuleEvaluationStatus"),
-            "statusDetails": s.get("StatusDetails"),
+            "statusDetail": s.get("StatusDetails"),
+            "lastModifiedTime": _time(s.get("LastModifiedTime")),
         }
         for s in statuses
     ]
 
 
+def model_path(describe: Response) -> str | None:
+    """Where a completed job's model is: SageMaker's own `ModelArtifacts.S3ModelArtifacts`.
+
+    That is `<s3OutputPath>/<job>/output/model.tar.gz`, the old operator's modelPath;
+    SageMaker's value is taken rather than rebuilt, so the path is right whatever the
+    output path's trailing slash. Only a completed job's, as the old operator reported it:
+    a stopped job's artifacts, if any, are whatever it had saved when stopped.
+    """
+    if describe["TrainingJobStatus"] != "Completed":
+        return None
+    artifacts: Mapping[str, Any] = describe.get("ModelArtifacts") or {}
+    path = artifacts.get("S3ModelArtifacts")
+    return str(path) if path else None
+
+
 def training_job_status(describe: Response, region: str) -> TrainingJobStatus:
     name = describe["TrainingJobName"]
-    completed = describe["TrainingJobStatus"] == "Completed"
-    output = describe.get("OutputDataConfig", {}).get("S3OutputPath")
     return TrainingJobStatus.model_validate(
         {
             "trainingJobStatus": describe["TrainingJobStatus"],
@@ -67,7 +77,7 @@ def training_job_status(describe: Response, region: str) -> TrainingJobStatus:
             "additional": describe.get("FailureReason"),
             "sageMakerTrainingJobName": name,
             "cloudWatchLogUrl": cloudwatch_logs_url(region, "/aws/sagemaker/TrainingJobs", name),
-            "modelPath": model_path(output, name) if completed and output else None,
+            "modelPath": model_path(describe),
             "debugRuleEvaluationStatuses": _rule_statuses(
                 describe.get("DebugRuleEvaluationStatuses")
             ),

@@ -86,7 +86,8 @@ async def test_job_runs_to_completed(kube: Kube, emulator: RunningEmulator, case
     assert "sagemaker-operator-finalizer" in done["metadata"]["finalizers"]
     if case.kind == "TrainingJob":
         output = done["spec"]["outputDataConfig"]["s3OutputPath"].rstrip("/")
-        assert status["modelPath"] == f"{output}/{name}"
+        # SageMaker's ModelArtifacts.S3ModelArtifacts, as the old operator reported it.
+        assert status["modelPath"] == f"{output}/{name}/output/model.tar.gz"
         assert status["cloudWatchLogUrl"].endswith(
             f"prefix={name};streamFilter=typeLogStreamPrefix"
         )
