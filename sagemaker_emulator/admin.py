@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from sagemaker_emulator.control import EmulatorControl
+from sagemaker_emulator.state import DEFAULT_REGION
 
 PREFIX = "/_emulator"
 
@@ -105,6 +106,25 @@ def admin_routes(control: EmulatorControl) -> list[web.RouteDef]:
             return web.json_response({"error": "no such fault"}, status=404)
         return web.json_response({"removed": int(request.match_info["fault_id"])})
 
+    async def set_log_settings(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        limit = body.get("page_limit")
+        control.set_log_page_limit(None if limit is None else int(limit))
+        return web.json_response({"page_limit": limit})
+
+    async def put_log_events(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        region = str(body.get("region") or DEFAULT_REGION)
+        control.put_log_events(str(body["group"]), str(body["stream"]), body["events"], region)
+        return web.json_response({"written": len(body["events"])}, status=201)
+
+    async def log_events(request: web.Request) -> web.StreamResponse:
+        query = request.query
+        events = control.log_events(
+            query["group"], query.get("prefix", ""), query.get("region", DEFAULT_REGION)
+        )
+        return web.json_response(events)
+
     async def requests(request: web.Request) -> web.StreamResponse:
         limit = int(request.query.get("limit", "100"))
         return web.json_response(control.requests.snapshot(limit))
@@ -129,6 +149,9 @@ def admin_routes(control: EmulatorControl) -> list[web.RouteDef]:
         ("POST", "/faults", add_fault),
         ("DELETE", "/faults", clear_faults),
         ("DELETE", "/faults/{fault_id}", remove_fault),
+        ("PUT", "/logs", set_log_settings),
+        ("POST", "/logs/events", put_log_events),
+        ("GET", "/logs/events", log_events),
         ("GET", "/requests", requests),
         ("DELETE", "/requests", reset_requests),
         ("POST", "/reset", reset),

@@ -9,7 +9,7 @@ import structlog
 from sagemaker_emulator.faults import Fault, FaultInjector, FaultKind
 from sagemaker_emulator.outcomes import DEFAULT_REASON, FailureRule, RuleOutcome
 from sagemaker_emulator.request_log import RequestLog
-from sagemaker_emulator.state import World
+from sagemaker_emulator.state import DEFAULT_REGION, World
 
 log = structlog.get_logger(__name__)
 
@@ -106,6 +106,38 @@ class EmulatorControl:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    # CloudWatch Logs
+    def set_log_page_limit(self, limit: int | None) -> None:
+        """Cap every CloudWatch Logs page at ``limit`` items (None: the caller's limit)."""
+        if limit is not None and limit < 1:
+            raise ValueError("page_limit must be at least 1, or null for no cap")
+        self._world.log_settings.page_limit = limit
+
+    def put_log_events(
+        self, group: str, stream: str, events: list[dict[str, Any]], region: str = DEFAULT_REGION
+    ) -> None:
+        """Append events (``timestamp`` in ms, ``message``) to a stream, as PutLogEvents does.
+
+        Timestamps are the caller's, so a test can write many events of one millisecond.
+        """
+        store = self._world.region(region).logs
+        now = self._world.settle()
+        for event in events:
+            store.put(group, stream, now, int(event["timestamp"]), str(event["message"]))
+
+    def log_events(
+        self, group: str, prefix: str = "", region: str = DEFAULT_REGION
+    ) -> list[dict[str, Any]]:
+        """Every stored event of the group's streams named ``prefix...``, stream by stream."""
+        self._world.settle()
+        streams = self._world.region(region).logs.groups.get(group, {})
+        return [
+            {"stream": name, "timestamp": event.timestamp, "message": event.message}
+            for name, stream in sorted(streams.items())
+            if name.startswith(prefix)
+            for event in stream.events
+        ]
+
     # Request log and reset
     def reset_requests(self) -> None:
         self.requests.reset()
@@ -126,6 +158,7 @@ class EmulatorControl:
             "failures": [vars(rule) for rule in self._world.outcomes.rules()],
             "rule_outcomes": [vars(outcome) for outcome in self._world.outcomes.rule_outcomes()],
             "faults": [fault.as_dict() for fault in self._faults.faults()],
+            "log_page_limit": self._world.log_settings.page_limit,
             "pending_events": len(self._world.scheduler),
             "requests": self.requests.total,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 
@@ -23,6 +24,44 @@ class LogStream:
     name: str
     created: int
     events: list[LogEvent] = field(default_factory=list)
+    # Kept beside the events so a time window is found by bisection: a reader paging
+    # through a 100,000-event stream must not cost a scan of the whole stream per page.
+    stamps: list[int] = field(default_factory=list)
+    in_order: bool = True
+
+    def add(self, event: LogEvent) -> None:
+        if self.stamps and event.timestamp < self.stamps[-1]:
+            self.in_order = False
+        self.events.append(event)
+        self.stamps.append(event.timestamp)
+
+    def window(self, start: int | None, end: int | None) -> list[LogEvent]:
+        """The events with ``start <= timestamp <= end``, in the order they were written."""
+        if start is None and end is None:
+            return self.events
+        if not self.in_order:
+            return [
+                e
+                for e in self.events
+                if (start is None or e.timestamp >= start) and (end is None or e.timestamp <= end)
+            ]
+        low = 0 if start is None else bisect.bisect_left(self.stamps, start)
+        high = len(self.stamps) if end is None else bisect.bisect_right(self.stamps, end)
+        return self.events[low:high]
+
+
+@dataclass
+class LogSettings:
+    """How the emulated CloudWatch Logs pages its answers.
+
+    ``page_limit`` caps every page below what the caller asked for, so a test can put
+    page boundaries anywhere (say between two events of the same millisecond).
+    """
+
+    page_limit: int | None = None
+
+    def cap(self, requested: int) -> int:
+        return requested if self.page_limit is None else min(requested, self.page_limit)
 
 
 class LogStore:
@@ -38,8 +77,10 @@ class LogStore:
         return existing
 
     def append(self, group: str, stream: str, at: float, message: str) -> None:
-        self._sequence += 1
         stamp = millis(at)
-        self.stream(group, stream, at).events.append(
-            LogEvent(stamp, message, stamp, self._sequence)
-        )
+        self.put(group, stream, at, stamp, message)
+
+    def put(self, group: str, stream: str, at: float, timestamp: int, message: str) -> None:
+        """An event stamped ``timestamp`` (ms), ingested at ``at``: what PutLogEvents does."""
+        self._sequence += 1
+        self.stream(group, stream, at).add(LogEvent(timestamp, message, millis(at), self._sequence))

@@ -10,7 +10,7 @@ from typing import Any
 from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import ServiceError
 from sagemaker_emulator.listing import decode_token, encode_token
-from sagemaker_emulator.log_store import LogEvent, LogStream
+from sagemaker_emulator.log_store import LogStream
 from sagemaker_emulator.state import ACCOUNT_ID
 
 
@@ -63,19 +63,12 @@ def describe_log_streams(ctx: RequestContext, params: Params) -> Response:
     if params.get("descending"):
         chosen.reverse()
     offset = decode_token(params.get("nextToken"))
-    limit = int(params.get("limit") or 50)
+    limit = ctx.world.log_settings.cap(int(params.get("limit") or 50))
     page = chosen[offset : offset + limit]
     response: Response = {"logStreams": [_stream_record(ctx, group, s) for s in page]}
     if offset + limit < len(chosen):
         response["nextToken"] = encode_token(offset + limit)
     return response
-
-
-def _in_window(event: LogEvent, params: Params) -> bool:
-    start, end = params.get("startTime"), params.get("endTime")
-    if start is not None and event.timestamp < start:
-        return False
-    return not (end is not None and event.timestamp > end)
 
 
 def _token_index(token: str, direction: str) -> int:
@@ -89,8 +82,8 @@ def get_log_events(ctx: RequestContext, params: Params) -> Response:
     stream = streams.get(params["logStreamName"])
     if stream is None:
         raise ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
-    events = [event for event in stream.events if _in_window(event, params)]
-    limit = int(params.get("limit") or 10000)
+    events = stream.window(params.get("startTime"), params.get("endTime"))
+    limit = ctx.world.log_settings.cap(int(params.get("limit") or 10000))
     token = params.get("nextToken")
     if token and token.startswith("b/"):
         end = min(_token_index(token, "b"), len(events))
@@ -159,13 +152,11 @@ def filter_log_events(ctx: RequestContext, params: Params) -> Response:
     found = [
         (event, stream.name)
         for stream in chosen
-        for event in stream.events
-        if _in_window(event, params)
-        and matches(event.message)
-        and (after is None or (event.timestamp, event.sequence) > after)
+        for event in stream.window(params.get("startTime"), params.get("endTime"))
+        if matches(event.message) and (after is None or (event.timestamp, event.sequence) > after)
     ]
     found.sort(key=lambda pair: (pair[0].timestamp, pair[0].sequence))
-    limit = int(params.get("limit") or 10000)
+    limit = ctx.world.log_settings.cap(int(params.get("limit") or 10000))
     page = found[:limit]
     response: Response = {
         "events": [

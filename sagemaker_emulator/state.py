@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_emulator.clock import Clock
-from sagemaker_emulator.log_store import LogStore
+from sagemaker_emulator.log_store import LogSettings, LogStore
 from sagemaker_emulator.outcomes import Outcomes
 from sagemaker_emulator.scheduler import Scheduler
 from sagemaker_emulator.timings import Timings
@@ -56,6 +56,7 @@ class World:
         self.scheduler = Scheduler(clock)
         self.timings = Timings()
         self.outcomes = Outcomes()
+        self.log_settings = LogSettings()
         self.regions: dict[str, RegionState] = {}
 
     def region(self, name: str) -> RegionState:
@@ -74,3 +75,4 @@ class World:
         self.regions.clear()
         self.outcomes = Outcomes()
         self.timings = Timings()
+        self.log_settings = LogSettings()
