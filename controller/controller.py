@@ -1,7 +1,10 @@
 """A controller: informers feed keys into a rate-limited queue; N workers reconcile them.
 
-The informers (the reconciled kind and the kinds it owns) start on every replica so a
-standby has a warm cache; workers start only when ``run_workers`` is called, which the
+The informers (the reconciled kind and the kinds it owns) come from the manager's
+``SharedInformers``, so a kind several controllers read is watched and cached once; an
+owned kind's cache is indexed by controlling owner (``OWNER_INDEX``), so a reconciler finds
+its children without a scan. The informers start on every replica so a standby has a warm
+cache; workers start only when ``run_workers`` is called, which the
 manager does once this replica leads. They wait for the caches to sync, at most the cache
 sync timeout (then :class:`CacheSyncTimeout` names the kind and its last error), and every
 cached key is enqueued, the way controller-runtime replays an informer's contents to a
@@ -29,8 +32,14 @@ from kubernetes_asyncio.client import ApiClient
 
 from controller.cache import EventType, ObjectEvent
 from controller.failure_log import FailureLog
-from controller.handlers import KeyMapper, controller_owner_keys, own_key
-from controller.informer import Informer, WatchSettings
+from controller.handlers import (
+    OWNER_INDEX,
+    KeyMapper,
+    controller_owner_keys,
+    controller_owner_uid,
+    own_key,
+)
+from controller.informer import Informer, SharedInformers, WatchSettings
 from controller.metrics import (
     RESULT_ERROR,
     RESULT_REQUEUE,
@@ -94,6 +103,7 @@ class Controller:
         rate_limiter: RateLimiter | None = None,
         retry_budget: TokenBucket | None = None,
         cache_sync_timeout_seconds: float = DEFAULT_CACHE_SYNC_TIMEOUT_SECONDS,
+        informers: SharedInformers | None = None,
     ) -> None:
         if registration.concurrency < 1:
             raise ValueError("a controller needs at least one worker")
@@ -105,13 +115,12 @@ class Controller:
         self.retry_budget = retry_budget or default_retry_budget()
         self._failures = FailureLog()
         self._guard: LeadershipGuard | None = None
-        self.informer = Informer(
-            api, registration.kind, namespaces=namespaces, settings=watch_settings
-        )
-        self.owned_informers = {
-            kind: Informer(api, kind, namespaces=namespaces, settings=watch_settings)
-            for kind in registration.owned
-        }
+        if informers is None:  # on its own (tests): informers of its own
+            informers = SharedInformers(api, namespaces=namespaces, settings=watch_settings)
+        self.informer = informers.informer(registration.kind)
+        self.owned_informers = {kind: informers.informer(kind) for kind in registration.owned}
+        for owned in self.owned_informers.values():
+            owned.cache.add_index(OWNER_INDEX, controller_owner_uid)
         self.queue: WorkQueue[ObjectKey] = WorkQueue(
             registration.name, rate_limiter=rate_limiter, metrics=metrics
         )

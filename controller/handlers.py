@@ -8,6 +8,8 @@ from controller.cache import ObjectEvent
 from controller.resources import Kind, KubeObject, ObjectKey
 
 KeyMapper = Callable[[ObjectEvent], Iterable[ObjectKey]]
+OWNER_INDEX = "controller-owner-uid"
+"""The cache index of owned kinds: the UID of an object's controlling owner."""
 
 
 def own_key(event: ObjectEvent) -> list[ObjectKey]:
@@ -25,6 +27,14 @@ def _controller_owner(obj: KubeObject | None, owner: Kind) -> str | None:
         if is_controller and reference.get("kind") == owner.kind and group == owner.group:
             return str(reference["name"])
     return None
+
+
+def controller_owner_uid(obj: KubeObject) -> list[str]:
+    """The UID of the owner marked ``controller: true``, if any (the ``OWNER_INDEX``)."""
+    for reference in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if reference.get("controller") and reference.get("uid"):
+            return [str(reference["uid"])]
+    return []
 
 
 def controller_owner_keys(owner: Kind) -> KeyMapper:

@@ -13,6 +13,12 @@ reflector lists, watches from the list's resourceVersion with bookmarks, and kee
   compacted: the reflector relists and emits whatever changed meanwhile, deletes included;
 * any other failure is logged with its traceback and retried with jittered exponential
   backoff, forever: the reflector loop is the supervisor, so a watch never dies silently.
+
+Every object passes through the informer's transform (by default ``strip_unread``) before
+the cache and the event handlers see it.
+
+``SharedInformers`` holds one informer per kind for a whole manager: however many
+controllers read a kind (its own controller, an owner's), there is one watch and one cache.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ import aiohttp
 import structlog
 from kubernetes_asyncio.client import ApiClient
 
-from controller.cache import ObjectCache, ObjectEvent
+from controller.cache import Entry, ObjectCache, ObjectEvent
 from controller.rate_limiter import BackoffSettings, ExponentialBackoffLimiter
 from controller.resources import Kind, KubeObject, resource_version
+from controller.transform import strip_unread
 
 EventListener = Callable[[ObjectEvent], None]
+Transform = Callable[[KubeObject], KubeObject]
 MIN_HEALTHY_WATCH_SECONDS = 1.0
 
 
@@ -103,8 +111,10 @@ class Reflector:
         cache: ObjectCache,
         emit: EventListener,
         settings: WatchSettings,
+        transform: Transform = strip_unread,
     ) -> None:
         self.api = api
+        self.transform = transform
         self.kind = kind
         self.namespace = namespace
         self.cache = cache
@@ -187,7 +197,9 @@ class Reflector:
 
     async def _list(self) -> str:
         """A consistent list of the scope; replaces the cache's view and emits the diff."""
-        items: list[KubeObject] = []
+        # Each page is parsed, transformed and put in the cache's compact form before the
+        # next is read: a list of every object parsed at once would be the process's peak.
+        items: list[Entry] = []
         continue_token = ""
         timeout = aiohttp.ClientTimeout(
             total=self.settings.list_timeout_seconds,
@@ -210,14 +222,14 @@ class Reflector:
             for obj in page.get("items") or []:
                 obj.setdefault("apiVersion", self.kind.api_version)
                 obj.setdefault("kind", self.kind.kind)
-                items.append(obj)
+                items.append(Entry.of(self.transform(obj)))
             metadata = page.get("metadata") or {}
             continue_token = metadata.get("continue") or ""
             if not continue_token:
                 break
         self.stats.lists += 1
         self.last_heard = time.monotonic()
-        for event in self.cache.replace(self.namespace, items):
+        for event in self.cache.replace_entries(self.namespace, items):
             self.emit(event)
         list_version = str(metadata.get("resourceVersion", ""))
         self._log.info("listed", objects=len(items), resource_version=list_version)
@@ -287,7 +299,7 @@ class Reflector:
         if event_type != "BOOKMARK":
             obj.setdefault("apiVersion", self.kind.api_version)
             obj.setdefault("kind", self.kind.kind)
-            change = self.cache.apply(str(event_type), obj)
+            change = self.cache.apply(str(event_type), self.transform(obj))
             if change is not None:
                 self.emit(change)
         if version:
@@ -310,6 +322,7 @@ class Informer:
         *,
         namespaces: Sequence[str] | None = None,
         settings: WatchSettings | None = None,
+        transform: Transform = strip_unread,
     ) -> None:
         self.kind = kind
         self.cache = ObjectCache()
@@ -317,7 +330,8 @@ class Informer:
         self._listeners: list[EventListener] = []
         scopes: list[str | None] = list(namespaces) if namespaces else [None]
         self.reflectors = [
-            Reflector(api, kind, scope, self.cache, self._emit, self.settings) for scope in scopes
+            Reflector(api, kind, scope, self.cache, self._emit, self.settings, transform)
+            for scope in scopes
         ]
         self._log = structlog.get_logger("controller.informer").bind(kind=str(kind))
 
@@ -355,3 +369,37 @@ class Informer:
         async with asyncio.TaskGroup() as group:
             for reflector in self.reflectors:
                 group.create_task(reflector.run(), name=f"reflector-{self.kind}")
+
+
+class SharedInformers:
+    """One informer per kind, made on first request, for every controller of a manager."""
+
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        namespaces: Sequence[str] | None = None,
+        settings: WatchSettings | None = None,
+        transform: Transform = strip_unread,
+    ) -> None:
+        self._api = api
+        self._namespaces = namespaces
+        self._settings = settings
+        self._transform = transform
+        self._informers: dict[Kind, Informer] = {}
+
+    def informer(self, kind: Kind) -> Informer:
+        found = self._informers.get(kind)
+        if found is None:
+            found = self._informers[kind] = Informer(
+                self._api,
+                kind,
+                namespaces=self._namespaces,
+                settings=self._settings,
+                transform=self._transform,
+            )
+        return found
+
+    @property
+    def informers(self) -> list[Informer]:
+        return list(self._informers.values())

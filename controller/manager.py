@@ -30,7 +30,7 @@ from kubernetes_asyncio.client import ApiClient
 
 from controller.controller import CacheSyncTimeout, Controller, ControllerRegistration
 from controller.health import STOP_SECONDS, BindAddress, HttpServer, health_app, metrics_app
-from controller.informer import WatchSettings
+from controller.informer import SharedInformers, WatchSettings
 from controller.leader_election import LeaderElectionConfig, LeaderElector, LeadershipLost
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
@@ -81,6 +81,10 @@ class Manager:
         watch_settings = watch_settings or WatchSettings(
             watch_timeout_seconds=options.watch_timeout_seconds
         )
+        # One watch and one cache per kind, however many controllers read it.
+        self.informers = SharedInformers(
+            api, namespaces=options.namespaces, settings=watch_settings
+        )
         self.controllers = [
             Controller(
                 registration,
@@ -92,6 +96,7 @@ class Manager:
                     BackoffSettings(cap_seconds=options.max_retry_backoff_seconds)
                 ),
                 cache_sync_timeout_seconds=options.cache_sync_timeout_seconds,
+                informers=self.informers,
             )
             for registration in registrations
         ]
@@ -110,13 +115,12 @@ class Manager:
     def failing_checks(self) -> dict[str, str]:
         """Readiness: every informer has synced and every watch was heard from recently."""
         failing: dict[str, str] = {}
-        for controller in self.controllers:
-            for informer in controller.informers:
-                name = f"informer:{informer.kind}"
-                if not informer.has_synced:
-                    failing[name] = "not synced"
-                elif not informer.heard_recently():
-                    failing[name] = "watch silent for longer than its read timeout"
+        for informer in self.informers.informers:
+            name = f"informer:{informer.kind}"
+            if not informer.has_synced:
+                failing[name] = "not synced"
+            elif not informer.heard_recently():
+                failing[name] = "watch silent for longer than its read timeout"
         return failing
 
     async def run(self, stop: asyncio.Event) -> int:
@@ -131,8 +135,8 @@ class Manager:
             leader_election=self.elector is not None,
         )
         informers = [
-            asyncio.create_task(c.run_informers(), name=f"{c.name}-informers")
-            for c in self.controllers
+            asyncio.create_task(informer.run(), name=f"informer-{informer.kind}")
+            for informer in self.informers.informers
         ]
         try:
             return await self._lead_until_stopped(stop, set(informers))

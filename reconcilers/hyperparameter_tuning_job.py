@@ -21,6 +21,7 @@ from apis.common import API_VERSION
 from apis.hyperparameter_tuning_job import HYPERPARAMETER_TUNING_JOB, HyperparameterTuningJobStatus
 from apis.training_job import TrainingJobSpec
 from controller.cache import ObjectCache
+from controller.handlers import OWNER_INDEX
 from controller.resources import KubeObject, ObjectKey
 from reconcilers.job_kind import JobContext, JobKind
 from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
@@ -79,14 +80,24 @@ class TuningChildren:
         self._objects = client.CustomObjectsApi(api)
         self._training_jobs = training_jobs
 
+    def known(self, owner: KubeObject) -> set[str]:
+        """The names of the TrainingJobs ``owner`` controls, from the shared cache's index."""
+        if self._training_jobs is None:
+            return set()
+        uid = str(metadata(owner).get("uid", ""))
+        return {key.name for key in self._training_jobs.by_index(OWNER_INDEX, uid)}
+
+    def _cached(self, key: ObjectKey) -> bool:
+        return self._training_jobs is not None and key in self._training_jobs
+
     async def sync(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
-        meta = metadata(ctx.obj)
+        known = self.known(ctx.obj)
+        namespace = metadata(ctx.obj)["namespace"]
         summaries = await self._launched(ctx)
         for summary in summaries:
             name = str(summary["TrainingJobName"]).lower()
-            key = ObjectKey(meta["namespace"], name)
-            if self._training_jobs is not None and self._training_jobs.get(key) is not None:
-                continue
+            if name in known or self._cached(ObjectKey(namespace, name)):
+                continue  # ours already, or a namesake we must not take over
             spec = child_spec(ctx.obj.get("spec") or {}, summary)
             if spec is None:
                 continue

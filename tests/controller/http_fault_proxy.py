@@ -8,6 +8,8 @@ A ``Rule`` matches a method and a path fragment:
 * ``hang``: the request is never forwarded and never answered (until the proxy stops);
 * ``header_delay`` / ``body_delay``: the answer's headers, then its body, are held back
   that long each, so a client that bounds each read separately sees every read succeed.
+
+Every request is recorded (``seen``), so a test can count the watches a client opened.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class FaultProxy:
         self._ssl.load_cert_chain(str(certs.admin_cert), str(certs.admin_key))
         self.rules: list[Rule] = []
         self.hung = 0
+        self.seen: list[tuple[str, str, dict[str, str]]] = []  # method, path, query
         self._stopping = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -76,11 +79,20 @@ class FaultProxy:
         if self._session is not None:
             await self._session.close()
 
+    def watches(self, path: str) -> int:
+        """How many watch requests of ``path`` (a collection's URL path) came through."""
+        return sum(
+            1
+            for method, seen_path, query in self.seen
+            if method == "GET" and seen_path == path and query.get("watch") == "true"
+        )
+
     def _rule(self, request: web.Request) -> Rule | None:
         return next((rule for rule in self.rules if rule.matches(request)), None)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
+        self.seen.append((request.method, request.path, dict(request.query)))
         rule = self._rule(request)
         if rule is not None and rule.hang:
             self.hung += 1
