@@ -11,7 +11,7 @@ from typing import Any
 
 from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import resource_in_use, validation_error
-from sagemaker_emulator.jobs import Job, JobRunner, Phase
+from sagemaker_emulator.jobs import Job, JobRunner, Phase, job_record
 from sagemaker_emulator.listing import filter_records, list_response, sort_records
 from sagemaker_emulator.service_models import list_member_fields, output_members, project
 from sagemaker_emulator.state import PROCESSING, TRANSFORM, RegionState, World, make_arn
@@ -136,10 +136,17 @@ def _handlers(kind: BatchKind) -> dict[str, Handler]:
     summary_fields = list_member_fields("sagemaker", f"List{kind.field}s", list_field)
 
     def list_jobs(ctx: RequestContext, params: Params) -> Response:
-        records = [_describe(kind, job) for job in ctx.region.jobs[kind.kind].values()]
+        jobs = ctx.region.jobs[kind.kind]
+        records = [job_record(job, kind.field) for job in jobs.values()]
         records = filter_records(records, params, name_field, f"{kind.field}Status")
         records = sort_records(records, params, sort_keys, default_order=kind.default_order)
-        return list_response(records, params, list_field, summary_fields)
+        return list_response(
+            records,
+            params,
+            list_field,
+            summary_fields,
+            lambda record: _describe(kind, jobs[record[name_field]]),
+        )
 
     return {
         f"Create{kind.field}": create,

@@ -4,6 +4,10 @@ A job walks through timed phases (SageMaker's secondary statuses), writing log
 events as it goes, and ends Completed, Failed (scripted), Stopped (on request)
 or Stopped with MaxRuntimeExceeded. Every step is a scheduler event stamped
 with the job's generation, so a stop cancels whatever was still planned.
+
+Progress log lines are planned one at a time (each line schedules the next), so a job
+holds one pending event whatever its phase's length: a job training for a simulated week
+costs what a short one does until its lines are actually due.
 """
 
 from __future__ import annotations
@@ -65,6 +69,17 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL
+
+
+def job_record(job: Job, field: str) -> dict[str, Any]:
+    """What a List* call filters and sorts a job by, under SageMaker's names (``field`` is
+    e.g. ``TrainingJob``); the page it returns is then described in full."""
+    return {
+        f"{field}Name": job.name,
+        f"{field}Status": job.status,
+        "CreationTime": job.created,
+        "LastModifiedTime": job.last_modified,
+    }
 
 
 def seeded_random(name: str) -> random.Random:
@@ -130,19 +145,20 @@ class JobRunner:
 
     def _plan_progress_logs(self, job: Job, start: float, end: float) -> None:
         interval = self._world.timings.log_interval
-        if interval <= 0:
+        if interval > 0:
+            self._next_progress(job, 1, start + interval, interval, end)
+
+    def _next_progress(self, job: Job, step: int, at: float, interval: float, end: float) -> None:
+        """Schedule progress line ``step`` at ``at``; writing it schedules the one after."""
+        if at >= end:
             return
-        step, at = 1, start + interval
-        while at < end:
-            self._at(job, at, self._progress_writer(step))
-            step, at = step + 1, at + interval
 
-    def _progress_writer(self, step: int) -> Callable[[Job, float], None]:
-        def progress(job: Job, at: float) -> None:
+        def progress(job: Job, when: float) -> None:
             rng = seeded_random(f"{job.name}/{step}")
-            self.write_log(job, at, f"[step {step}] progress: loss={rng.uniform(0.05, 1.0):.4f}")
+            self.write_log(job, when, f"[step {step}] progress: loss={rng.uniform(0.05, 1.0):.4f}")
+            self._next_progress(job, step + 1, when + interval, interval, end)
 
-        return progress
+        self._at(job, at, progress)
 
     def _finish(self, job: Job, status: str, secondary: str, message: str, at: float) -> None:
         self._transition(job, secondary, message, at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -95,8 +95,14 @@ def list_response(
     params: dict[str, Any],
     list_field: str,
     summary_fields: frozenset[str],
+    expand: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """One page of ``records`` as summaries. With ``expand``, the records are light (only
+    what filtering and sorting read) and only the page's records are expanded in full, so
+    a list over thousands of jobs costs the page it returns, not a describe of each job."""
     page, token = paginate(records, params)
+    if expand is not None:
+        page = [expand(record) for record in page]
     summaries = [
         {k: v for k, v in record.items() if k in summary_fields and v is not None}
         for record in page

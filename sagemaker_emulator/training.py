@@ -6,7 +6,7 @@ from typing import Any
 
 from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import resource_in_use, validation_error
-from sagemaker_emulator.jobs import Job, JobRunner, Phase, seeded_random
+from sagemaker_emulator.jobs import Job, JobRunner, Phase, job_record, seeded_random
 from sagemaker_emulator.listing import filter_records, list_response, sort_records
 from sagemaker_emulator.rules import plan_rule_evaluations, rule_evaluation_statuses
 from sagemaker_emulator.service_models import list_member_fields, output_members, project
@@ -137,11 +137,18 @@ SORT_KEYS = {
 
 
 def list_training_jobs(ctx: RequestContext, params: Params) -> Response:
-    records = [describe_training_job(job, ctx.now) for job in ctx.region.jobs[TRAINING].values()]
+    jobs = ctx.region.jobs[TRAINING]
+    records = [job_record(job, "TrainingJob") for job in jobs.values()]
     records = filter_records(records, params, "TrainingJobName", "TrainingJobStatus")
     records = sort_records(records, params, SORT_KEYS)
     fields = list_member_fields("sagemaker", "ListTrainingJobs", "TrainingJobSummaries")
-    return list_response(records, params, "TrainingJobSummaries", fields)
+    return list_response(
+        records,
+        params,
+        "TrainingJobSummaries",
+        fields,
+        lambda record: describe_training_job(jobs[record["TrainingJobName"]], ctx.now),
+    )
 
 
 OPERATIONS: dict[str, Handler] = {

@@ -336,7 +336,16 @@ def stop_tuning_job(ctx: RequestContext, params: Params) -> Response:
 
 
 def list_tuning_jobs(ctx: RequestContext, params: Params) -> Response:
-    records = [describe_tuning_job(t) for t in ctx.region.tuning_jobs.values()]
+    tunings = ctx.region.tuning_jobs
+    records = [
+        {
+            "HyperParameterTuningJobName": t.name,
+            "HyperParameterTuningJobStatus": t.status,
+            "CreationTime": t.created,
+            "LastModifiedTime": t.last_modified,
+        }
+        for t in tunings.values()
+    ]
     records = filter_records(
         records, params, "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"
     )
@@ -348,7 +357,13 @@ def list_tuning_jobs(ctx: RequestContext, params: Params) -> Response:
     records = sort_records(records, params, sort_keys, default_by="Name")
     list_field = "HyperParameterTuningJobSummaries"
     fields = list_member_fields("sagemaker", "ListHyperParameterTuningJobs", list_field)
-    return list_response(records, params, list_field, fields)
+    return list_response(
+        records,
+        params,
+        list_field,
+        fields,
+        lambda record: describe_tuning_job(tunings[record["HyperParameterTuningJobName"]]),
+    )
 
 
 def list_children(ctx: RequestContext, params: Params) -> Response:
