@@ -1,0 +1,104 @@
+"""Run ``kubectl smlogs`` as a user would: the real kubectl finding the plugin on PATH."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from local_cluster import ControlPlane
+from tests.tools import Ran
+
+GROUPS = {
+    "TrainingJob": "/aws/sagemaker/TrainingJobs",
+    "BatchTransformJob": "/aws/sagemaker/TransformJobs",
+    "ProcessingJob": "/aws/sagemaker/ProcessingJobs",
+}
+
+
+@dataclass(frozen=True)
+class Plugin:
+    kubectl: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, plane: ControlPlane, endpoint: str, home: Path, scripts: Path) -> Plugin:
+        """A clean environment: only the venv's scripts on PATH, dummy AWS credentials,
+        the emulator as the operator's default endpoint, the test cluster's kubeconfig."""
+        (home / "aws-config").write_text("")
+        (home / "aws-credentials").write_text("")
+        env = {
+            "PATH": f"{scripts}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(home),
+            "KUBECONFIG": str(plane.kubeconfig),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_DEFAULT_SAGEMAKER_ENDPOINT": endpoint,
+        }
+        return cls(plane.binary("kubectl"), env)
+
+    def with_env(self, drop: tuple[str, ...] = (), **changes: str) -> Plugin:
+        env = {k: v for k, v in self.env.items() if k not in drop}
+        env.update(changes)
+        return replace(self, env=env)
+
+    async def kubectl_run(self, *args: str, time_limit: float = 120) -> Ran:
+        process = await asyncio.create_subprocess_exec(
+            str(self.kubectl),
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+        )
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), time_limit)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        assert process.returncode is not None
+        return Ran(process.returncode, out.decode(), err.decode())
+
+    async def smlogs(self, *args: str, time_limit: float = 120) -> Ran:
+        return await self.kubectl_run("smlogs", *args, time_limit=time_limit)
+
+    async def follow(
+        self, *args: str, on_line: Callable[[str], None], time_limit: float = 120
+    ) -> Ran:
+        """Run with the lines seen as they come: ``on_line`` is called for each stdout line."""
+        process = await asyncio.create_subprocess_exec(
+            str(self.kubectl),
+            "smlogs",
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+        )
+        assert process.stdout is not None
+        assert process.stderr is not None
+        lines: list[str] = []
+
+        async def read() -> None:
+            assert process.stdout is not None
+            async for raw in process.stdout:
+                line = raw.decode().rstrip("\n")
+                lines.append(line)
+                on_line(line)
+
+        try:
+            async with asyncio.timeout(time_limit):
+                err, _ = await asyncio.gather(process.stderr.read(), read())
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        assert process.returncode is not None
+        return Ran(process.returncode, "".join(f"{line}\n" for line in lines), err.decode())
