@@ -4,6 +4,10 @@ Every call spends from the region's request budget, is timed and counted, and fa
 classified ``SageMakerError``. botocore's own retries are off: the work queue owns backoff,
 so one failing call costs exactly one request and one budget token, and a throttled
 SageMaker is never hit again at once by a hidden retry loop.
+
+aiobotocore is imported when the first client is made, not before: an operator with no
+resources never pays for it. Its session loads service models from ``botocore_data/``
+first (see ``operations.py``), trimmed to the operations the operator calls.
 """
 
 from __future__ import annotations
@@ -14,12 +18,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiobotocore.config import AioConfig
-from aiobotocore.session import AioSession, get_session
-from botocore import xform_name
 
 from sagemaker_client.budget import RequestBudget
 from sagemaker_client.endpoint_policy import EndpointPolicy
@@ -31,6 +32,11 @@ from sagemaker_client.metrics import (
     OUTCOME_TRANSIENT,
     SageMakerMetrics,
 )
+from sagemaker_client.operations import data_path_setting
+
+if TYPE_CHECKING:
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import AioSession
 
 ENDPOINT_ENV = "AWS_DEFAULT_SAGEMAKER_ENDPOINT"
 
@@ -73,11 +79,23 @@ class SageMakerClients:
         self.policy = EndpointPolicy(allowed_endpoints, resolve_endpoint(None, default_endpoint))
         self.max_clients = max_clients
         self._settings = settings or ClientSettings()
-        self._session = session or get_session()
+        self._session = session
         self._clients: OrderedDict[ClientKey, _OpenClient] = OrderedDict()
         self._creating = asyncio.Lock()
 
+    def session(self) -> AioSession:
+        """The session every client is made from (made, with our data path, on first use)."""
+        if self._session is None:
+            from aiobotocore.session import get_session
+
+            self._session = get_session()
+            current = self._session.get_config_variable("data_path")
+            self._session.set_config_variable("data_path", data_path_setting(current))
+        return self._session
+
     def _config(self) -> AioConfig:
+        from aiobotocore.config import AioConfig
+
         settings = self._settings
         return AioConfig(
             connect_timeout=settings.connect_timeout,
@@ -99,7 +117,7 @@ class SageMakerClients:
     async def _create(self, key: ClientKey) -> _OpenClient:
         service, region, endpoint = key
         await self._evict_idle(room_for=1)
-        creator = self._session.create_client(
+        creator = self.session().create_client(
             service, region_name=region, endpoint_url=endpoint, config=self._config()
         )
         opened = self._clients[key] = _OpenClient(creator, await creator.__aenter__())
@@ -144,7 +162,7 @@ class SageMakerClients:
     async def _send(
         self, api: Any, operation: str, region: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        method = getattr(api, xform_name(operation))
+        method = getattr(api, _method_name(operation))
         waited = time.monotonic()
         await self.budget.acquire(region)
         started = time.monotonic()
@@ -174,6 +192,13 @@ class SageMakerClients:
 
 
 ClientKey = tuple[str, str, str | None]  # service, region, endpoint
+
+
+def _method_name(operation: str) -> str:
+    from botocore import xform_name
+
+    name: str = xform_name(operation)
+    return name
 
 
 class _OpenClient:
