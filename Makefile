@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup tools test lint cluster manifests bench chaos demo clean
+.PHONY: setup tools test lint cluster manifests bench chaos demo image e2e clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench: setup
 ## chaos: the chaos scenarios at full size (kills, apiserver restarts, failover, faults), one table
 chaos: setup
 	$(PY) -m chaos $(CHAOS_FLAGS)
+
+## image: the operator's container image (podman, on a base built from Debian packages); prints its size
+image:
+	bash e2e/build-image.sh
+
+## e2e: install with the release YAML and Helm on a real local node (root; installs Debian packages)
+e2e: setup
+	bash e2e/run.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

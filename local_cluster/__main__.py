@@ -15,7 +15,7 @@ import sys
 
 from local_cluster.build import ensure_built, say
 from local_cluster.control_plane import ControlPlane
-from local_cluster.versions import PINNED, binary_path
+from local_cluster.versions import ALL_PINNED, PINNED, binary_path
 
 
 async def _serve() -> None:
@@ -40,28 +40,33 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the pinned binaries that are missing")
     build.add_argument(
-        "tools", nargs="*", metavar="TOOL", help=f"any of {', '.join(PINNED)} (default: all)"
+        "tools",
+        nargs="*",
+        metavar="TOOL",
+        help=f"any of {', '.join(ALL_PINNED)} (default: the control plane's)",
     )
     commands.add_parser("start", help="run a control plane in the foreground until Ctrl-C")
     path = commands.add_parser("path", help="print a tool's cached binary, building it if needed")
-    path.add_argument("tool", choices=list(PINNED))
+    path.add_argument("tool", choices=list(ALL_PINNED))
     commands.add_parser("versions", help="print the pinned versions")
     args = parser.parse_args(argv)
 
     if args.command == "build":
-        unknown = sorted(set(args.tools) - set(PINNED))
+        unknown = sorted(set(args.tools) - set(ALL_PINNED))
         if unknown:
-            parser.error(f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(PINNED)}")
+            parser.error(
+                f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(ALL_PINNED)}"
+            )
         built = asyncio.run(ensure_built(args.tools or list(PINNED)))
         for tool, where in built.items():
-            print(f"{tool} {PINNED[tool].version} {where}")
+            print(f"{tool} {ALL_PINNED[tool].version} {where}")
     elif args.command == "start":
         asyncio.run(_serve())
     elif args.command == "path":
         asyncio.run(ensure_built([args.tool]))
         print(binary_path(args.tool))
     else:
-        for tool, pinned in PINNED.items():
+        for tool, pinned in ALL_PINNED.items():
             print(f"{tool} {pinned.module}@{pinned.version}")
     return 0
 

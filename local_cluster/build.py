@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from local_cluster.versions import PINNED, ToolVersion, bin_dir, binary_path, cache_dir
+from local_cluster.versions import ALL_PINNED, PINNED, ToolVersion, bin_dir, binary_path, cache_dir
 
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/", re.MULTILINE)
 _PROGRESS_EVERY_SECONDS = 15.0
@@ -198,22 +198,22 @@ async def ensure_built(tools: Iterable[str] = tuple(PINNED)) -> dict[str, Path]:
     the same binaries at once; the second waits and then finds them cached.
     """
     wanted = list(tools)
-    unknown = [t for t in wanted if t not in PINNED]
+    unknown = [t for t in wanted if t not in ALL_PINNED]
     if unknown:
-        raise ValueError(f"unknown tool(s) {unknown}; known: {sorted(PINNED)}")
+        raise ValueError(f"unknown tool(s) {unknown}; known: {sorted(ALL_PINNED)}")
     if missing(wanted):
         bin_dir().mkdir(parents=True, exist_ok=True)
         lock = (cache_dir() / "build.lock").open("w")
         try:
             await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
             todo = missing(wanted)
-            kube = [PINNED[t] for t in todo if PINNED[t].module == "k8s.io/kubernetes"]
+            kube = [ALL_PINNED[t] for t in todo if ALL_PINNED[t].module == "k8s.io/kubernetes"]
             if kube:
                 await _build_kubernetes(kube)
             if "etcd" in todo:
-                await _build_etcd(PINNED["etcd"])
+                await _build_etcd(ALL_PINNED["etcd"])
             if "helm" in todo:
-                await _build_helm(PINNED["helm"])
+                await _build_helm(ALL_PINNED["helm"])
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             lock.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,12 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def write_certs(folder: Path) -> CertFiles:
-    """Write a CA, serving and admin certificates and a service-account key pair."""
+def write_certs(folder: Path, extra_ips: Sequence[str] = ()) -> CertFiles:
+    """Write a CA, serving and admin certificates and a service-account key pair.
+
+    ``extra_ips`` are more addresses the serving certificate is valid for: in node mode,
+    the address Pods dial and the ``kubernetes`` Service's cluster IP.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("sagemaker-operator-local-ca")
@@ -106,6 +111,7 @@ def write_certs(folder: Path) -> CertFiles:
             x509.DNSName("localhost"),
             x509.DNSName("kubernetes.default.svc"),
             x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in extra_ips),
         ],
     )
     admin_key = ec.generate_private_key(ec.SECP256R1())

@@ -24,6 +24,8 @@ _OWNER_FILE = "owner.pid"
 _READY_TIMEOUT_SECONDS = 90.0
 _PROBE_TIMEOUT_SECONDS = 2.0
 _START_ATTEMPTS = 3
+SERVICE_CIDR = "10.0.0.0/24"
+SERVICE_IP = "10.0.0.1"  # the `kubernetes` Service: the first address of SERVICE_CIDR
 
 
 class ControlPlaneError(RuntimeError):
@@ -54,8 +56,12 @@ class ControlPlane:
         parent: Path | None = None,
         apiserver_args: list[str] | None = None,
         audit: bool = False,
+        node_address: str | None = None,
     ):
+        """``node_address``: node mode (see local_cluster.node). The apiserver listens on
+        that address, which Pods can reach, and admits Pods the way a real cluster does."""
         self._parent = parent or Path(tempfile.gettempdir())
+        self._node_address = node_address
         self._extra_apiserver_args = list(apiserver_args or [])
         self._audit = audit
         self.folder: Path | None = None
@@ -69,8 +75,12 @@ class ControlPlane:
     # -- public surface ---------------------------------------------------------------
 
     @property
+    def address(self) -> str:
+        return self._node_address or "127.0.0.1"
+
+    @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.apiserver_port}"
+        return f"https://{self.address}:{self.apiserver_port}"
 
     @property
     def kubeconfig(self) -> Path:
@@ -103,7 +113,8 @@ class ControlPlane:
         self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=self._parent))
         (self.folder / _OWNER_FILE).write_text(str(os.getpid()))
         try:
-            self._certs = write_certs(self.folder / "pki")
+            extra_ips = [] if self._node_address is None else [self._node_address, SERVICE_IP]
+            self._certs = write_certs(self.folder / "pki", extra_ips)
             for attempt in range(1, _START_ATTEMPTS + 1):
                 # A free port can be taken between our probe and the server's bind;
                 # on that rare race, pick new ports and try again.
@@ -186,8 +197,8 @@ class ControlPlane:
         argv = [
             str(self._binaries["kube-apiserver"]),
             f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
+            f"--bind-address={self.address}",
+            f"--advertise-address={self.address}",
             f"--secure-port={self.apiserver_port}",
             f"--cert-dir={folder / 'pki'}",
             f"--tls-cert-file={certs.serving_cert}",
@@ -195,13 +206,11 @@ class ControlPlane:
             f"--client-ca-file={certs.ca_cert}",
             f"--service-account-key-file={certs.sa_public_key}",
             f"--service-account-signing-key-file={certs.sa_private_key}",
-            f"--service-account-issuer=https://127.0.0.1:{self.apiserver_port}",
-            "--service-cluster-ip-range=10.0.0.0/24",
+            f"--service-account-issuer=https://{self.address}:{self.apiserver_port}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=RBAC",
             "--allow-privileged=true",
-            # No controller-manager runs here, so nothing would create the default
-            # ServiceAccount that this admission plugin insists on for pods.
-            "--disable-admission-plugins=ServiceAccount",
+            *self._mode_args(),
             *self._audit_args(),
             *self._extra_apiserver_args,
         ]
@@ -210,6 +219,15 @@ class ControlPlane:
         await self._wait_ready(
             self._apiserver, log, f"{self.url}/readyz", "kube-apiserver", tls=True
         )
+
+    def _mode_args(self) -> list[str]:
+        if self._node_address is None:
+            # No controller-manager runs here, so nothing would create the default
+            # ServiceAccount that this admission plugin insists on for pods.
+            return ["--disable-admission-plugins=ServiceAccount"]
+        # A node's kubelet serves `kubectl logs`; it trusts anyone (see node.py), so the
+        # apiserver needs no client certificate for it.
+        return ["--kubelet-preferred-address-types=InternalIP"]
 
     def _audit_args(self) -> list[str]:
         if not self._audit:

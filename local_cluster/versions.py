@@ -33,6 +33,15 @@ PINNED: dict[str, ToolVersion] = {
     "helm": ToolVersion("helm", "helm.sh/helm/v3", HELM_VERSION),
 }
 
+# The data plane of node mode (local_cluster.node): built only when a node is wanted,
+# so the control-plane-only test suite never pays for them.
+NODE_PINNED: dict[str, ToolVersion] = {
+    tool: ToolVersion(tool, "k8s.io/kubernetes", KUBERNETES_VERSION)
+    for tool in ("kubelet", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+}
+
+ALL_PINNED: dict[str, ToolVersion] = {**PINNED, **NODE_PINNED}
+
 
 def cache_dir() -> Path:
     """Where built binaries live: outside the clone, so every clone and CI run shares them."""
@@ -49,4 +58,4 @@ def bin_dir() -> Path:
 
 
 def binary_path(tool: str) -> Path:
-    return bin_dir() / PINNED[tool].binary_name
+    return bin_dir() / ALL_PINNED[tool].binary_name

@@ -55,4 +55,4 @@ async def test_cached_binaries_are_not_rebuilt(
 
 async def test_unknown_tool_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown tool"):
-        await build.ensure_built(["kube-scheduler"])
+        await build.ensure_built(["kube-frobnicator"])
