@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -102,3 +103,58 @@ class Plugin:
             raise
         assert process.returncode is not None
         return Ran(process.returncode, "".join(f"{line}\n" for line in lines), err.decode())
+
+
+class Started:
+    """A plugin process left running while the test changes the world around it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        self._err: list[str] = []
+        self._out = asyncio.create_task(self._read_out())
+        self._err_task = asyncio.create_task(self._read_err())
+
+    async def _read_out(self) -> bytes:
+        assert self._process.stdout is not None
+        return await self._process.stdout.read()
+
+    async def _read_err(self) -> None:
+        assert self._process.stderr is not None
+        async for raw in self._process.stderr:
+            self._err.append(raw.decode())
+
+    async def stderr_says(self, text: str, time_limit: float = 30) -> None:
+        async with asyncio.timeout(time_limit):
+            while text not in "".join(self._err):
+                assert self._process.returncode is None, f"exited: {''.join(self._err)}"
+                await asyncio.sleep(0.05)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: kubectl execs the plugin, so this process is the plugin itself."""
+        self._process.send_signal(signal.SIGINT)
+
+    async def finish(self, time_limit: float = 60) -> Ran:
+        try:
+            async with asyncio.timeout(time_limit):
+                out = await self._out
+                await self._err_task
+                await self._process.wait()
+        except TimeoutError:
+            self._process.kill()
+            await self._process.wait()
+            raise
+        assert self._process.returncode is not None
+        return Ran(self._process.returncode, out.decode(), "".join(self._err))
+
+
+async def start(plugin: Plugin, *args: str) -> Started:
+    process = await asyncio.create_subprocess_exec(
+        str(plugin.kubectl),
+        "smlogs",
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=plugin.env,
+    )
+    return Started(process)
