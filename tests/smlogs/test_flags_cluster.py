@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sagemaker_emulator.control import EmulatorControl
 from sagemaker_emulator.testing import RunningEmulator
 from tests.reconcilers.harness import Kube
 from tests.smlogs.plugin import GROUPS, Plugin
@@ -90,7 +91,7 @@ async def test_tail_since_prefix_and_columns(
     )
 
 
-def everything_first(control: Any, job: str) -> int:
+def everything_first(control: EmulatorControl, job: str) -> int:
     return min(e["timestamp"] for e in control.log_events(TRAINING, f"{job}/"))
 
 
