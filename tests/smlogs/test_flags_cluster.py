@@ -92,7 +92,7 @@ async def test_tail_since_prefix_and_columns(
 
 
 def everything_first(control: EmulatorControl, job: str) -> int:
-    return min(e["timestamp"] for e in control.log_events(TRAINING, f"{job}/"))
+    return min(int(e["timestamp"]) for e in control.log_events(TRAINING, f"{job}/"))
 
 
 @pytest.mark.parametrize(
