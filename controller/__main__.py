@@ -10,10 +10,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 import structlog
-from kubernetes_asyncio import client, config
 from prometheus_client import CollectorRegistry
 
 from controller.controller import ControllerRegistration
+from controller.kube_client import ClosableKubeApi, load_client
 from controller.logs import configure_logging
 from controller.manager import Manager
 from controller.metrics import Metrics
@@ -45,16 +45,9 @@ def default_registry(
 LEFTOVER_TASKS_SECONDS = 5.0
 
 
-async def api_client(options: ManagerOptions) -> client.ApiClient:
+async def api_client(options: ManagerOptions) -> ClosableKubeApi:
     """In a pod: the service account. Elsewhere: --kubeconfig, $KUBECONFIG or ~/.kube/config."""
-    configuration = client.Configuration()
-    if options.kubeconfig is None and "KUBERNETES_SERVICE_HOST" in os.environ:
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call,unused-ignore]
-    else:
-        await config.load_kube_config(
-            config_file=options.kubeconfig, client_configuration=configuration
-        )
-    return client.ApiClient(configuration)
+    return await load_client(options.kubeconfig)
 
 
 async def run(options: ManagerOptions, registry: RegistryFunction) -> int:
@@ -62,10 +55,13 @@ async def run(options: ManagerOptions, registry: RegistryFunction) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with await api_client(options) as api:
+    api = await api_client(options)
+    try:
         metrics = Metrics()
         manager = Manager(options, api, registry(options, metrics.registry), metrics=metrics)
         code = await manager.run(stop)
+    finally:
+        await api.close()
     await _stop_leftover_tasks(code)
     return code
 

@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
-from kubernetes_asyncio.client import ApiClient
 
 from controller.cache import EventType, ObjectEvent
 from controller.failure_log import FailureLog
@@ -40,6 +39,7 @@ from controller.handlers import (
     own_key,
 )
 from controller.informer import Informer, SharedInformers, WatchSettings
+from controller.kube_client import KubeApi
 from controller.metrics import (
     RESULT_ERROR,
     RESULT_REQUEUE,
@@ -95,7 +95,7 @@ class Controller:
     def __init__(
         self,
         registration: ControllerRegistration,
-        api: ApiClient,
+        api: KubeApi,
         *,
         metrics: Metrics,
         namespaces: Sequence[str] | None = None,

@@ -32,9 +32,9 @@ from typing import Any
 
 import aiohttp
 import structlog
-from kubernetes_asyncio.client import ApiClient
 
 from controller.cache import Entry, ObjectCache, ObjectEvent
+from controller.kube_client import KubeApi
 from controller.rate_limiter import BackoffSettings, ExponentialBackoffLimiter
 from controller.resources import Kind, KubeObject, resource_version
 from controller.transform import strip_unread
@@ -105,7 +105,7 @@ class Reflector:
 
     def __init__(
         self,
-        api: ApiClient,
+        api: KubeApi,
         kind: Kind,
         namespace: str | None,
         cache: ObjectCache,
@@ -317,7 +317,7 @@ class Informer:
 
     def __init__(
         self,
-        api: ApiClient,
+        api: KubeApi,
         kind: Kind,
         *,
         namespaces: Sequence[str] | None = None,
@@ -376,7 +376,7 @@ class SharedInformers:
 
     def __init__(
         self,
-        api: ApiClient,
+        api: KubeApi,
         *,
         namespaces: Sequence[str] | None = None,
         settings: WatchSettings | None = None,

@@ -31,8 +31,8 @@ from typing import Any
 
 import aiohttp
 import structlog
-from kubernetes_asyncio.client import ApiClient
 
+from controller.kube_client import KubeApi
 from controller.metrics import Metrics
 
 LeaseObject = dict[str, Any]
@@ -83,7 +83,7 @@ class LeaderElector:
     """Acquires, renews and releases one Lease for one identity."""
 
     def __init__(
-        self, api: ApiClient, config: LeaderElectionConfig, metrics: Metrics | None = None
+        self, api: KubeApi, config: LeaderElectionConfig, metrics: Metrics | None = None
     ) -> None:
         self.api = api
         self.config = config

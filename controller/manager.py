@@ -26,11 +26,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from kubernetes_asyncio.client import ApiClient
 
 from controller.controller import CacheSyncTimeout, Controller, ControllerRegistration
 from controller.health import STOP_SECONDS, BindAddress, HttpServer, health_app, metrics_app
 from controller.informer import SharedInformers, WatchSettings
+from controller.kube_client import KubeApi
 from controller.leader_election import LeaderElectionConfig, LeaderElector, LeadershipLost
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
@@ -67,7 +67,7 @@ class Manager:
     def __init__(
         self,
         options: ManagerOptions,
-        api: ApiClient,
+        api: KubeApi,
         registrations: Sequence[ControllerRegistration],
         *,
         metrics: Metrics | None = None,

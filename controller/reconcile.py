@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kubernetes_asyncio.client import ApiClient
-
 from controller.cache import ObjectCache
+from controller.kube_client import KubeApi
 from controller.resources import Kind, ObjectKey
 
 
@@ -49,7 +48,7 @@ class Reconciler(Protocol):
 class ReconcileContext:
     """What a reconciler factory gets: the API client and the informer caches to read from."""
 
-    api: ApiClient
+    api: KubeApi
     kind: Kind
     cache: ObjectCache
     owned_caches: Mapping[Kind, ObjectCache] = field(default_factory=dict)

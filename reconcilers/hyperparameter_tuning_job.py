@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from kubernetes_asyncio import client
-from kubernetes_asyncio.client.exceptions import ApiException
 from pydantic import ValidationError
 
 from apis.common import API_VERSION
@@ -22,10 +20,11 @@ from apis.hyperparameter_tuning_job import HYPERPARAMETER_TUNING_JOB, Hyperparam
 from apis.training_job import TrainingJobSpec
 from controller.cache import ObjectCache
 from controller.handlers import OWNER_INDEX
+from controller.kube_client import KubeApi, KubeError
 from controller.resources import KubeObject, ObjectKey
 from reconcilers.job_kind import JobContext, JobKind
 from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
-from reconcilers.kube import metadata
+from reconcilers.kube import create, delete_labelled, metadata
 from sagemaker_client.conversions.requests import create_hyper_parameter_tuning_job
 from sagemaker_client.conversions.statuses import hyperparameter_tuning_job_status
 
@@ -76,8 +75,8 @@ def child_spec(tuning_spec: Mapping[str, Any], summary: Mapping[str, Any]) -> di
 class TuningChildren:
     """Creates and removes the TrainingJob resources that mirror a tuning job's jobs."""
 
-    def __init__(self, api: client.ApiClient, training_jobs: ObjectCache | None) -> None:
-        self._objects = client.CustomObjectsApi(api)
+    def __init__(self, api: KubeApi, training_jobs: ObjectCache | None) -> None:
+        self._api = api
         self._training_jobs = training_jobs
 
     def known(self, owner: KubeObject) -> set[str]:
@@ -140,30 +139,17 @@ class TuningChildren:
             "spec": spec,
         }
         try:
-            await self._objects.create_namespaced_custom_object(
-                TRAINING_JOB_KIND.group,
-                TRAINING_JOB_KIND.version,
-                meta["namespace"],
-                TRAINING_JOB_KIND.plural,
-                body,
-                _request_timeout=_REQUEST_TIMEOUT,
-            )
+            await create(self._api, TRAINING_JOB_KIND, meta["namespace"], body)
             log.info("tuning_child_created", tuning_job=meta["name"], training_job=name)
-        except ApiException as error:
+        except KubeError as error:
             if error.status != 409:  # already there: made by an earlier pass
                 raise
 
     async def release(self, owner: KubeObject) -> None:
         """Delete the mirrors with their tuning job (no garbage collector is assumed)."""
         meta = metadata(owner)
-        await self._objects.delete_collection_namespaced_custom_object(
-            TRAINING_JOB_KIND.group,
-            TRAINING_JOB_KIND.version,
-            meta["namespace"],
-            TRAINING_JOB_KIND.plural,
-            label_selector=f"{TUNING_JOB_UID_LABEL}={meta['uid']}",
-            _request_timeout=_REQUEST_TIMEOUT,
-        )
+        labels = {TUNING_JOB_UID_LABEL: meta["uid"]}
+        await delete_labelled(self._api, TRAINING_JOB_KIND, meta["namespace"], labels)
 
 
 def tuning_job_descriptor(children: TuningChildren) -> JobKind:

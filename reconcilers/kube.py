@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from kubernetes_asyncio import client
-from kubernetes_asyncio.client.exceptions import ApiException
 
+from controller.kube_client import KubeApi, KubeError, request_json
 from controller.resources import Kind, KubeObject
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -39,52 +38,44 @@ def metadata(obj: Mapping[str, Any]) -> dict[str, Any]:
 class KubeWriter:
     """Writes to one kind's objects through the API server."""
 
-    def __init__(self, api: client.ApiClient, kind: Kind) -> None:
+    def __init__(self, api: KubeApi, kind: Kind) -> None:
         self.kind = kind
-        self._objects = client.CustomObjectsApi(api)
-        self._core = client.CoreV1Api(api)
+        self.api = api
         self.status_writes = 0
 
-    async def patch_status(self, obj: KubeObject, patch: Mapping[str, Any]) -> KubeObject:
+    def _path(self, obj: KubeObject, subresource: str = "") -> str:
         meta = metadata(obj)
+        path = f"{self.kind.collection_path(meta['namespace'])}/{meta['name']}"
+        return f"{path}/{subresource}" if subresource else path
+
+    async def patch_status(self, obj: KubeObject, patch: Mapping[str, Any]) -> KubeObject:
         self.status_writes += 1
-        result: KubeObject = await self._objects.patch_namespaced_custom_object_status(
-            self.kind.group,
-            self.kind.version,
-            meta["namespace"],
-            self.kind.plural,
-            meta["name"],
-            {"status": dict(patch)},
-            _content_type=MERGE_PATCH,
-            _request_timeout=_REQUEST_TIMEOUT,
+        result: KubeObject = await request_json(
+            self.api,
+            "PATCH",
+            self._path(obj, "status"),
+            body={"status": dict(patch)},
+            content_type=MERGE_PATCH,
+            request_timeout=_REQUEST_TIMEOUT,
         )
         return result
 
     async def set_finalizers(self, obj: KubeObject, finalizers: list[str]) -> KubeObject:
         meta = metadata(obj)
         body = {"metadata": {"finalizers": finalizers, "resourceVersion": meta["resourceVersion"]}}
-        result: KubeObject = await self._objects.patch_namespaced_custom_object(
-            self.kind.group,
-            self.kind.version,
-            meta["namespace"],
-            self.kind.plural,
-            meta["name"],
-            body,
-            _content_type=MERGE_PATCH,
-            _request_timeout=_REQUEST_TIMEOUT,
+        result: KubeObject = await request_json(
+            self.api,
+            "PATCH",
+            self._path(obj),
+            body=body,
+            content_type=MERGE_PATCH,
+            request_timeout=_REQUEST_TIMEOUT,
         )
         return result
 
     async def delete_labelled(self, kind: Kind, namespace: str, labels: Mapping[str, str]) -> None:
         """Delete every object of ``kind`` in ``namespace`` carrying ``labels``."""
-        await self._objects.delete_collection_namespaced_custom_object(
-            kind.group,
-            kind.version,
-            namespace,
-            kind.plural,
-            label_selector=",".join(f"{key}={value}" for key, value in labels.items()),
-            _request_timeout=_REQUEST_TIMEOUT,
-        )
+        await delete_labelled(self.api, kind, namespace, labels)
 
     async def event(self, obj: KubeObject, event_type: str, reason: str, message: str) -> None:
         """Record a Kubernetes Event on ``obj``; a failure to record is logged, not raised."""
@@ -113,11 +104,37 @@ class KubeWriter:
             "reportingComponent": COMPONENT,
         }
         try:
-            await self._core.create_namespaced_event(
-                meta["namespace"], body, _request_timeout=_REQUEST_TIMEOUT
+            await request_json(
+                self.api,
+                "POST",
+                f"/api/v1/namespaces/{meta['namespace']}/events",
+                body=body,
+                request_timeout=_REQUEST_TIMEOUT,
             )
-        except ApiException as error:
+        except KubeError as error:
             log.warning("event_not_recorded", reason=reason, status=error.status)
+
+
+async def create(api: KubeApi, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
+    """Create ``body`` (of ``kind``) in ``namespace``; ``KubeError`` 409 if it exists."""
+    created: KubeObject = await request_json(
+        api, "POST", kind.collection_path(namespace), body=body, request_timeout=_REQUEST_TIMEOUT
+    )
+    return created
+
+
+async def delete_labelled(
+    api: KubeApi, kind: Kind, namespace: str, labels: Mapping[str, str]
+) -> None:
+    """Delete every object of ``kind`` in ``namespace`` carrying ``labels``."""
+    selector = ",".join(f"{key}={value}" for key, value in labels.items())
+    await request_json(
+        api,
+        "DELETE",
+        kind.collection_path(namespace),
+        query=[("labelSelector", selector)],
+        request_timeout=_REQUEST_TIMEOUT,
+    )
 
 
 def status_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from kubernetes_asyncio.client.exceptions import ApiException
 from pydantic import BaseModel, ValidationError
 
 from controller.cache import ObjectCache
+from controller.kube_client import KubeError
 from controller.reconcile import Result
 from controller.resources import KubeObject, ObjectKey
 from reconcilers.kube import KubeWriter, metadata
@@ -66,7 +66,7 @@ class ResourceReconciler(ABC):
         if self.wants_finalizer(obj) and not started_before:
             try:
                 obj = await self.writer.set_finalizers(obj, [*_finalizers(obj), FINALIZER])
-            except ApiException as error:
+            except KubeError as error:
                 if error.status in (404, 409):
                     return Result.requeue_with_backoff()
                 raise
@@ -80,7 +80,7 @@ class ResourceReconciler(ABC):
             return pending
         try:
             await self.writer.set_finalizers(obj, [f for f in _finalizers(obj) if f != FINALIZER])
-        except ApiException as error:
+        except KubeError as error:
             if error.status == 404:
                 return Result.done()
             if error.status == 409:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubernetes_asyncio.client.exceptions import ApiException
-
+from controller.kube_client import KubeError
 from controller.resources import KubeObject
 from reconcilers.conditions import FALSE, condition, merge_conditions
 from reconcilers.kube import KubeWriter, metadata, now_rfc3339, status_patch
@@ -76,7 +75,7 @@ class StatusWriter:
         patch["lastCheckTime"] = now_rfc3339()
         try:
             await self.kube.patch_status(obj, patch)
-        except ApiException as error:
+        except KubeError as error:
             if error.status == 404:
                 return False
             raise
