@@ -23,6 +23,10 @@ class ApiModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         protected_namespaces=(),
+        # A model's validator is built when first used, not when its class is defined: the
+        # hundreds of generated SageMaker shapes cost tens of MiB built, and a process
+        # builds only the ones its kinds validate (none, while it holds no resources).
+        defer_build=True,
     )
 
     # Attribute of an old-operator misspelling -> the attribute it stands for.

@@ -10,15 +10,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import botocore.session
-
 from apis.naming import json_name
+from sagemaker_client.operations import data_path_setting
 
 
 @cache
 def service_model(service: str) -> Any:
-    """botocore's model of an AWS service (loaded once)."""
-    return botocore.session.get_session().get_service_model(service)
+    """botocore's model of an AWS service (loaded once), trimmed as the clients' is."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    current = session.get_config_variable("data_path")
+    session.set_config_variable("data_path", data_path_setting(current))
+    return session.get_service_model(service)
 
 
 def input_shape(operation: str, service: str = "sagemaker") -> Any:
