@@ -252,6 +252,11 @@ async def demo(time_scale: float, poll_interval: float, until_complete: bool) ->
             f"  export KUBECONFIG={stack.plane.kubeconfig}\n"
             f"  alias kubectl={stack.plane.binary('kubectl')}\n"
             f"  kubectl get sagemaker; kubectl describe hostingdeployment host-xgboost\n"
+            f"  # the training job's logs, read from the emulator's CloudWatch Logs:\n"
+            f"  export PATH={Path(sys.executable).parent}:$PATH "
+            f"AWS_DEFAULT_SAGEMAKER_ENDPOINT={stack.emulator_url}\n"
+            f"  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n"
+            f"  kubectl smlogs trainingjob xgboost-mnist\n"
             f"Press Ctrl-C to stop everything."
         )
         await stop.wait()
