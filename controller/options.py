@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import socket
 import uuid
@@ -14,6 +15,17 @@ from controller.logs import LEVELS, LogFormat
 
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 SAGEMAKER_ENDPOINT_ENV = "AWS_DEFAULT_SAGEMAKER_ENDPOINT"
+DEFAULT_JOB_POLL_INTERVAL = 5.0
+# A reconcile that spends one SageMaker call also waits on a few apiserver round trips
+# (status, finalizer, Event): about this long, so a worker keeps ~1/it calls a second going.
+_RECONCILE_SECONDS = 0.5
+_MIN_WORKERS, _MAX_WORKERS = 4, 64
+
+
+def workers_for_budget(requests_per_second: float) -> int:
+    """Workers per kind so that the SageMaker budget, not the workers, bounds throughput."""
+    wanted = math.ceil(requests_per_second * _RECONCILE_SECONDS)
+    return max(_MIN_WORKERS, min(_MAX_WORKERS, wanted))
 
 
 def _own_namespace() -> str:
@@ -40,9 +52,12 @@ class ManagerOptions:
     # URL patterns a resource's spec.sageMakerEndpoint may name (fnmatch; the
     # --sagemaker-endpoint value is always allowed). Empty: AWS's own endpoints only.
     sagemaker_endpoint_allow: tuple[str, ...] = ()
-    default_concurrency: int = 1
+    # None: sized from the SageMaker budget (see ``workers_for_budget``).
+    default_concurrency: int | None = None
     concurrency_per_kind: Mapping[str, int] = field(default_factory=dict)
-    job_poll_interval_seconds: float = 60.0
+    # Polls cost a List per kind and region, not a Describe per job (reconcilers/
+    # change_feed.py), so they can be frequent: a change reaches status within ~10 s.
+    job_poll_interval_seconds: float = DEFAULT_JOB_POLL_INTERVAL
     # How long a watch lasts before the server ends it; silence beyond it (plus a grace)
     # means a dead connection (see controller/informer.py).
     watch_timeout_seconds: int = 60
@@ -61,7 +76,14 @@ class ManagerOptions:
     log_format: LogFormat = "json"
 
     def concurrency_for(self, kind: str) -> int:
-        return self.concurrency_per_kind.get(kind.lower(), self.default_concurrency)
+        found = self.concurrency_per_kind.get(kind.lower(), self.default_concurrency)
+        if found is not None:
+            return found
+        budgets = [
+            self.default_sagemaker_requests_per_second,
+            *self.sagemaker_requests_per_second_per_region.values(),
+        ]
+        return workers_for_budget(max(budgets))
 
     def sagemaker_budget_for(self, region: str) -> float:
         return self.sagemaker_requests_per_second_per_region.get(
@@ -158,16 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="[KIND=]N",
-        help="concurrent reconciles: N for every kind, KIND=N for one (repeatable)",
+        help="concurrent reconciles: N for every kind, KIND=N for one (repeatable; default: "
+        "half the SageMaker request budget, 4 to 64, so the budget is what limits)",
     )
     add(
         "--job-poll-interval",
         dest="job_poll_interval",
         type=float,
-        default=60.0,
+        default=DEFAULT_JOB_POLL_INTERVAL,
         metavar="SECONDS",
         help="how often something SageMaker is still changing (a running job, a Creating "
-        "endpoint) is polled",
+        f"endpoint) is polled (default {DEFAULT_JOB_POLL_INTERVAL:g}; a running job costs "
+        "a Describe only when a List says it changed)",
     )
     add(
         "--watch-timeout",
@@ -239,11 +263,13 @@ def parse_options(
     try:
         concurrency = {kind.lower(): int(n) for kind, n in per_kind.items()}
         budgets = {region: float(qps) for region, qps in per_region.items()}
-        default_workers = int(default_concurrency) if default_concurrency else 1
+        default_workers = int(default_concurrency) if default_concurrency else None
         default_qps = float(default_budget) if default_budget else 10.0
     except ValueError as error:
         parser.error(str(error))
-    if default_workers < 1 or any(n < 1 for n in concurrency.values()):
+    if (default_workers is not None and default_workers < 1) or any(
+        n < 1 for n in concurrency.values()
+    ):
         parser.error("--max-concurrent-reconciles must be at least 1")
     if default_qps <= 0 or any(q <= 0 for q in budgets.values()):
         parser.error("--sagemaker-request-budget must be positive")

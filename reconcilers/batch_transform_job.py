@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apis.batch_transform_job import BATCH_TRANSFORM_JOB, BatchTransformJobStatus
+from reconcilers.change_feed import ListSpec
 from reconcilers.job_kind import JobKind
 from reconcilers.kinds import STATUS_FIELDS, TRANSFORM_JOB_KIND
 from sagemaker_client.conversions.requests import create_transform_job
@@ -31,4 +32,5 @@ BATCH_TRANSFORM_JOB_DESCRIPTOR = JobKind(
     stop_operation="StopTransformJob",
     build_request=create_transform_job,
     status_from_describe=_status,
+    changes=ListSpec("ListTransformJobs", "TransformJobSummaries", "TransformJobName"),
 )

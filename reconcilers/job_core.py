@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from controller.cache import ObjectCache
 from controller.reconcile import Result
-from controller.resources import KubeObject
+from controller.resources import KubeObject, ObjectKey
+from reconcilers.change_feed import Seen, epoch
 from reconcilers.job_kind import RUNNING, SYNCHRONIZING, TERMINAL, JobContext, JobKind
 from reconcilers.job_status import JobStatusWriter
 from reconcilers.kube import KubeWriter, metadata
@@ -54,6 +55,13 @@ class JobReconciler(ResourceReconciler):
         super().__init__(cache, writer, runtime)
         self.job = job
         self.status = JobStatusWriter(job, writer)
+        # What the last describe of each running job saw, and for which generation: the
+        # change lists vouch for a job only from there (none after a restart: described).
+        self._seen: dict[ObjectKey, tuple[Seen, Any]] = {}
+
+    def forget(self, key: ObjectKey) -> None:
+        super().forget(key)
+        self._seen.pop(key, None)
 
     def wants_finalizer(self, obj: KubeObject) -> bool:
         return not self.job.is_mirror(obj)  # a tuning job owns its mirrors' lifecycle
@@ -63,6 +71,12 @@ class JobReconciler(ResourceReconciler):
         status: dict[str, Any] = obj.get("status") or {}
         if self._finished(obj, status):
             return Result.done()  # a finished job costs no SageMaker call, ever
+        if await self._unchanged(obj, status):
+            return Result.after(self.runtime.poll_delay())  # the list vouches: no describe
+        # Until this pass has described the job, nothing vouches for what was seen before.
+        key = ObjectKey.of(obj)
+        self._seen.pop(key, None)
+        asked_at = self.runtime.changes.now()
 
         try:
             spec = parse_spec(self.job.info.spec, obj)
@@ -115,9 +129,32 @@ class JobReconciler(ResourceReconciler):
         await self.status.mirror(obj, status, desired)
         if primary in TERMINAL and not self.job.still_changing(desired):
             return Result.done()
+        if describe is not None:
+            modified = describe.get("LastModifiedTime")
+            seen = Seen(asked_at, None if modified is None else epoch(modified))
+            self._seen[key] = (seen, metadata(obj).get("generation"))
         return Result.after(self.runtime.poll_delay())
 
     # -- decisions -------------------------------------------------------------------------
+
+    async def _unchanged(self, obj: KubeObject, status: Mapping[str, Any]) -> bool:
+        """A running job that SageMaker's change list vouches has not changed since its last
+        describe (same spec generation): nothing to ask, nothing to write."""
+        changes = self.job.changes
+        if changes is None or status.get(self.job.status_field) not in RUNNING:
+            return False
+        found = self._seen.get(ObjectKey.of(obj))
+        if found is None or found[1] != metadata(obj).get("generation"):
+            return False
+        spec = obj.get("spec") or {}
+        region = spec.get("region")
+        if not isinstance(region, str):
+            return False
+        endpoint = spec.get("sageMakerEndpoint") or None
+        name = self._sagemaker_name(obj, status)
+        return (
+            await self.runtime.changes.changed(changes, region, endpoint, name, found[0]) is False
+        )
 
     def _finished(self, obj: KubeObject, status: Mapping[str, Any]) -> bool:
         if refused_then_adopted(obj, status, "Failed"):

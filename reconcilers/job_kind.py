@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from apis.common import KindInfo
 from controller.resources import Kind, KubeObject
+from reconcilers.change_feed import ListSpec
 from reconcilers.context import SageMakerContext
 
 SYNCHRONIZING = "SynchronizingK8sJobWithSageMaker"
@@ -45,6 +46,9 @@ class JobKind:
     # Whether SageMaker still changes a job that reached a terminal status (a training
     # job's debugger and profiler rules go on evaluating), judged from the status.
     still_changing: Callable[[Mapping[str, Any]], bool] = field(default=lambda status: False)
+    # The List* call that says which jobs of the kind changed (see change_feed); without
+    # one, a running job is described at every poll.
+    changes: ListSpec | None = None
 
 
 @dataclass

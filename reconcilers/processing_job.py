@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apis.processing_job import PROCESSING_JOB
+from reconcilers.change_feed import ListSpec
 from reconcilers.job_kind import JobKind
 from reconcilers.kinds import PROCESSING_JOB_KIND, STATUS_FIELDS
 from sagemaker_client.conversions.requests import create_processing_job
@@ -23,4 +24,5 @@ PROCESSING_JOB_DESCRIPTOR = JobKind(
     stop_operation="StopProcessingJob",
     build_request=create_processing_job,
     status_from_describe=processing_job_status,
+    changes=ListSpec("ListProcessingJobs", "ProcessingJobSummaries", "ProcessingJobName"),
 )

@@ -43,6 +43,7 @@ class ResourceReconciler(ABC):
         obj = self.cache.get(key)
         if obj is None:
             self._poll_due.pop(key, None)
+            self.forget(key)
             return Result.done()
         deleting = bool(metadata(obj).get("deletionTimestamp"))
         generation = metadata(obj).get("generation")
@@ -97,6 +98,10 @@ class ResourceReconciler(ABC):
         failures = self._credential_failures.get(key, 0)
         self._credential_failures[key] = failures + 1
         return Result.after(self.runtime.credential_delay(failures))
+
+    def forget(self, key: ObjectKey) -> None:
+        """Drop what is remembered about ``key``, which is gone (a lifecycle adds its own)."""
+        self._credential_failures.pop(key, None)
 
     def wants_finalizer(self, obj: KubeObject) -> bool:
         """Whether deleting ``obj`` must wait for this reconciler (most kinds: always)."""

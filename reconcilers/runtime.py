@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from reconcilers.change_feed import ChangeFeed
 from sagemaker_client.clients import SageMakerClients
 
 _CREDENTIAL_RETRY_BASE = 5.0
@@ -15,12 +16,19 @@ class OperatorRuntime:
     sagemaker: SageMakerClients
     # How often something SageMaker is still moving (a running job, a Creating endpoint) is
     # looked at again.
-    job_poll_interval: float = 60.0
+    job_poll_interval: float = 5.0
     # How often something settled (an InService endpoint, a created model) is checked for
     # changes made behind the operator's back.
     drift_check_interval: float = 600.0
     # The longest wait between retries when the operator's own credentials are refused.
     credential_retry_cap: float = 300.0
+    # Which running jobs changed, listed at most every half poll interval per kind and
+    # region, so a change is seen within about 1.5 poll intervals.
+    changes: ChangeFeed = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        feed = ChangeFeed(self.sagemaker, freshness=self.job_poll_interval / 2)
+        object.__setattr__(self, "changes", feed)
 
     def poll_delay(self) -> float:
         # Jitter keeps a thousand resources created together from polling in lockstep.

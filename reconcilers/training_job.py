@@ -7,6 +7,7 @@ from typing import Any
 
 from apis.training_job import TRAINING_JOB
 from controller.resources import KubeObject
+from reconcilers.change_feed import ListSpec
 from reconcilers.job_kind import JobKind
 from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
 from sagemaker_client.conversions.requests import create_training_job
@@ -49,6 +50,7 @@ TRAINING_JOB_DESCRIPTOR = JobKind(
     stop_operation="StopTrainingJob",
     build_request=create_training_job,
     status_from_describe=training_job_status,
+    changes=ListSpec("ListTrainingJobs", "TrainingJobSummaries", "TrainingJobName"),
     is_mirror=launched_by_tuning_job,
     still_changing=rules_evaluating,
 )

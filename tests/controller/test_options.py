@@ -15,7 +15,9 @@ def test_defaults() -> None:
     assert options.leader_elect is False
     assert options.namespaces == ()
     assert options.sagemaker_endpoint is None
-    assert options.concurrency_for("TrainingJob") == 1
+    # Sized so the default budget of 10 SageMaker calls a second is what limits.
+    assert options.concurrency_for("TrainingJob") == 5
+    assert options.job_poll_interval_seconds == 5
     assert options.log_format == "json"
     assert options.leader_election_identity  # hostname_uuid, unique per process
 
@@ -104,3 +106,20 @@ def test_cache_sync_timeout_defaults_to_two_minutes_and_must_be_positive() -> No
     assert flagged.cache_sync_timeout_seconds == 30.0
     with pytest.raises(SystemExit):
         parse_options(["--cache-sync-timeout", "0"], environ={})
+
+
+def test_workers_follow_the_largest_budget_within_bounds() -> None:
+    assert (
+        parse_options(["--sagemaker-request-budget", "100"], environ={}).concurrency_for("Model")
+        == 50
+    )
+    assert (
+        parse_options(["--sagemaker-request-budget", "2"], environ={}).concurrency_for("Model") == 4
+    )
+    many = parse_options(
+        ["--sagemaker-request-budget", "10", "--sagemaker-request-budget", "eu-west-1=1000"],
+        environ={},
+    )
+    assert many.concurrency_for("TrainingJob") == 64
+    fixed = parse_options(["--max-concurrent-reconciles", "3"], environ={})
+    assert fixed.concurrency_for("TrainingJob") == 3

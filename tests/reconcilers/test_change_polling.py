@@ -1,0 +1,141 @@
+"""Running jobs are polled by what changed: one List per tick, a Describe only for a job the
+list says changed or cannot vouch for. Calls are counted in the emulator's request log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from sagemaker_emulator.testing import RunningEmulator, running_emulator
+from tests.reconcilers.harness import Kube, RunningOperator, running_operator, sample
+
+DESCRIBE, LIST = "DescribeTrainingJob", "ListTrainingJobs"
+# Each job holds in Training for good, a second after it starts.
+HOLD = {"training_starting": 0.5, "training_downloading": 0.5, "training_training": 1e6}
+POLLS = 12  # how many poll intervals a quiet stretch lasts
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def realtime() -> AsyncIterator[RunningEmulator]:
+    """An emulator whose clock runs at this machine's pace, as SageMaker's does, so a list
+    after a time returns only what changed since (the shared one runs 150 times faster)."""
+    async with running_emulator(time_scale=1.0) as emu:
+        emu.control.set_timings(job_stopping=0.5, **HOLD)
+        yield emu
+
+
+async def start_training(kube: Kube, names: list[str]) -> None:
+    for name in names:
+        await kube.create(sample("TrainingJob", name))
+
+
+async def all_training(kube: Kube, names: list[str]) -> dict[str, str]:
+    """Wait until every job's status says Training; their SageMaker names."""
+    found = {}
+    for name in names:
+        obj = await kube.wait_for(
+            "TrainingJob",
+            name,
+            lambda o: ((o or {}).get("status") or {}).get("secondaryStatus") == "Training",
+            what="secondaryStatus=Training",
+        )
+        assert obj is not None
+        found[name] = obj["status"]["sageMakerTrainingJobName"]
+    return found
+
+
+async def quiet(operator: RunningOperator, polls: int = POLLS) -> None:
+    await asyncio.sleep(operator.manager.options.job_poll_interval_seconds * polls)
+
+
+def describes(emulator: RunningEmulator, sagemaker_name: str) -> int:
+    return emulator.control.requests.count(operation=DESCRIBE, resource=sagemaker_name)
+
+
+async def test_only_the_job_that_changed_is_described(
+    kube: Kube, realtime: RunningEmulator
+) -> None:
+    await start_training(kube, ["steady", "moving"])
+    async with running_operator(kube, realtime.url) as operator:
+        names = await all_training(kube, ["steady", "moving"])
+        await quiet(operator, 3)  # past each job's first sight
+        realtime.control.reset_requests()
+        await quiet(operator)
+        assert describes(realtime, names["steady"]) == 0
+        assert describes(realtime, names["moving"]) == 0
+        assert realtime.control.requests.count(operation=LIST) >= POLLS // 2
+
+        # Behind the operator's back: the job is stopped in SageMaker.
+        async with realtime.client("sagemaker") as sagemaker:
+            await sagemaker.stop_training_job(TrainingJobName=names["moving"])
+        await kube.wait_for_status("TrainingJob", "moving", "Stopped")
+        await quiet(operator)
+
+    assert describes(realtime, names["steady"]) == 0
+    # One describe per change it went through (Stopping, Stopped), none in between.
+    assert 1 <= describes(realtime, names["moving"]) <= 2
+    # Described within one tick: at most the lists of one poll interval (two at half an
+    # interval apart, and the one under way) come between the stop and its describe.
+    entries = realtime.control.requests.entries()
+    stopped = next(i for i, e in enumerate(entries) if e.operation == "StopTrainingJob")
+    seen = next(
+        i
+        for i, e in enumerate(entries)
+        if i > stopped and e.operation == DESCRIBE and e.resource == names["moving"]
+    )
+    assert sum(1 for e in entries[stopped:seen] if e.operation == LIST) <= 3
+
+
+async def test_a_failing_list_falls_back_to_describe_and_recovers(
+    kube: Kube, realtime: RunningEmulator
+) -> None:
+    await start_training(kube, ["steady"])
+    async with running_operator(kube, realtime.url) as operator:
+        names = await all_training(kube, ["steady"])
+        await quiet(operator, 3)
+        fault = realtime.control.inject("http500", operation=LIST)
+        realtime.control.reset_requests()
+        await quiet(operator)
+        # Nothing vouches for the job while the list fails: it is described at each poll.
+        assert describes(realtime, names["steady"]) >= POLLS // 2
+        realtime.control.remove_fault(fault)
+        await quiet(operator, 3)
+        realtime.control.reset_requests()
+        await quiet(operator)
+    assert describes(realtime, names["steady"]) == 0
+
+
+async def test_a_truncated_list_falls_back_to_describe(
+    kube: Kube, emulator: RunningEmulator
+) -> None:
+    # The shared emulator's clock runs 150 times faster than this one: every job was
+    # modified "after" any time the operator asks about, so every list names every job.
+    emulator.control.set_timings(training_training=1e6)
+    await start_training(kube, ["first", "second"])
+    async with running_operator(kube, emulator.url) as operator:
+        names = await all_training(kube, ["first", "second"])
+        # One page of one job: every list is truncated.
+        operator.runtime.changes.page_size = 1
+        operator.runtime.changes.max_pages = 1
+        emulator.control.reset_requests()
+        await quiet(operator)
+    for name in names.values():
+        assert describes(emulator, name) >= POLLS // 2, name
+
+
+async def test_a_restart_describes_every_running_job_once(
+    kube: Kube, realtime: RunningEmulator
+) -> None:
+    jobs = ["one", "two", "three"]
+    await start_training(kube, jobs)
+    async with running_operator(kube, realtime.url) as operator:
+        names = await all_training(kube, jobs)
+        await quiet(operator, 3)
+    realtime.control.reset_requests()
+    async with running_operator(kube, realtime.url) as operator:
+        await quiet(operator)
+        for name in jobs:
+            assert describes(realtime, names[name]) == 1, name
+        assert realtime.control.requests.count(operation=LIST) >= POLLS // 2
