@@ -22,7 +22,8 @@ from controller.cache import ObjectCache
 from controller.handlers import OWNER_INDEX
 from controller.kube_client import KubeApi, KubeError
 from controller.resources import KubeObject, ObjectKey
-from reconcilers.job_kind import JobContext, JobKind
+from reconcilers.change_feed import ListSpec
+from reconcilers.job_kind import TERMINAL, JobContext, JobKind
 from reconcilers.kinds import STATUS_FIELDS, TRAINING_JOB_KIND, TUNING_JOB_KIND
 from reconcilers.kube import create, delete_labelled, metadata
 from sagemaker_client.conversions.requests import create_hyper_parameter_tuning_job
@@ -31,6 +32,7 @@ from sagemaker_client.conversions.statuses import hyperparameter_tuning_job_stat
 TUNING_JOB_LABEL = "sagemaker.aws.amazon.com/hyperparameter-tuning-job"
 TUNING_JOB_UID_LABEL = "sagemaker.aws.amazon.com/hyperparameter-tuning-job-uid"
 _LIST_OPERATION = "ListTrainingJobsForHyperParameterTuningJob"
+_PAGE_SIZE = 100  # SageMaker's largest page
 _REQUEST_TIMEOUT = 30.0
 # Fields a tuning job's training definition shares with a TrainingJob spec, by JSON name.
 _TRAINING_FIELDS = frozenset(
@@ -78,6 +80,9 @@ class TuningChildren:
     def __init__(self, api: KubeApi, training_jobs: ObjectCache | None) -> None:
         self._api = api
         self._training_jobs = training_jobs
+        # Each tuning job's TrainingJobStatusCounters when its children were last listed:
+        # a child is only ever added with a counter moving, so unchanged ones need no list.
+        self._listed_counters: dict[str, Mapping[str, Any]] = {}
 
     def known(self, owner: KubeObject) -> set[str]:
         """The names of the TrainingJobs ``owner`` controls, from the shared cache's index."""
@@ -90,10 +95,14 @@ class TuningChildren:
         return self._training_jobs is not None and key in self._training_jobs
 
     async def sync(self, ctx: JobContext, describe: Mapping[str, Any]) -> None:
+        uid = ctx.uid
+        counters = describe.get("TrainingJobStatusCounters")
+        if counters is not None and self._listed_counters.get(uid) == counters:
+            return  # no child started or ended since the last list
         known = self.known(ctx.obj)
         namespace = metadata(ctx.obj)["namespace"]
-        summaries = await self._launched(ctx)
-        for summary in summaries:
+        launched = None if counters is None else sum(int(n) for n in counters.values())
+        for summary in await self._launched(ctx, known, launched):
             name = str(summary["TrainingJobName"]).lower()
             if name in known or self._cached(ObjectKey(namespace, name)):
                 continue  # ours already, or a namesake we must not take over
@@ -101,13 +110,34 @@ class TuningChildren:
             if spec is None:
                 continue
             await self._create(ctx.obj, name, spec)
+        if describe.get("HyperParameterTuningJobStatus") in TERMINAL:
+            self._listed_counters.pop(uid, None)  # never listed again
+        elif counters is not None:
+            self._listed_counters[uid] = counters
 
-    async def _launched(self, ctx: JobContext) -> list[Mapping[str, Any]]:
+    async def _launched(
+        self, ctx: JobContext, known: set[str], launched: int | None
+    ) -> list[Mapping[str, Any]]:
+        """The children newer than the newest one already mirrored, newest first.
+
+        It stops at the first known child once every launched child (``launched``, from the
+        counters) is accounted for, known or new: one missing further down (a mirror
+        deleted, or a crash between two creates) makes it read on.
+        """
         summaries: list[Mapping[str, Any]] = []
-        params: dict[str, Any] = {"HyperParameterTuningJobName": ctx.sagemaker_name}
+        params: dict[str, Any] = {
+            "HyperParameterTuningJobName": ctx.sagemaker_name,
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": _PAGE_SIZE,
+        }
         while True:
             page = await ctx.call(_LIST_OPERATION, params)
-            summaries.extend(page.get("TrainingJobSummaries", []))
+            for summary in page.get("TrainingJobSummaries", []):
+                if str(summary["TrainingJobName"]).lower() not in known:
+                    summaries.append(summary)
+                elif launched is None or len(known) + len(summaries) >= launched:
+                    return summaries
             token = page.get("NextToken")
             if not token:
                 return summaries
@@ -148,6 +178,7 @@ class TuningChildren:
     async def release(self, owner: KubeObject) -> None:
         """Delete the mirrors with their tuning job (no garbage collector is assumed)."""
         meta = metadata(owner)
+        self._listed_counters.pop(str(meta["uid"]), None)
         labels = {TUNING_JOB_UID_LABEL: meta["uid"]}
         await delete_labelled(self._api, TRAINING_JOB_KIND, meta["namespace"], labels)
 
@@ -170,4 +201,9 @@ def tuning_job_descriptor(children: TuningChildren) -> JobKind:
         status_from_describe=_status,
         sync_children=children.sync,
         release_children=children.release,
+        changes=ListSpec(
+            "ListHyperParameterTuningJobs",
+            "HyperParameterTuningJobSummaries",
+            "HyperParameterTuningJobName",
+        ),
     )
