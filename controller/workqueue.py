@@ -10,6 +10,12 @@ Guarantees (the same as client-go's ``workqueue``):
 * ``add_rate_limited`` delays by the rate limiter, ``forget`` resets the key's backoff;
 * ``shut_down_with_drain`` stops handing out keys and waits, with a bound, for in-flight work.
 
+One addition: a key whose delay ran out (a running job's due poll, a retry) waits in a
+lane of its own that workers serve first, so a burst of new keys (a thousand resources
+applied at once) does not hold a due poll behind the whole burst. Every
+``_DUE_BEFORE_NEW``-th key in a row from that lane, a waiting new key goes first, so
+neither lane can starve the other.
+
 Unlike client-go, ``get`` raises :class:`QueueShutDown` as soon as shutdown starts instead of
 handing out the keys still waiting: the controller is level-triggered, so whatever was not
 started is enqueued again by the informer's initial list when the next process starts.
@@ -28,6 +34,7 @@ from controller.metrics import Metrics, QueueMetrics
 from controller.rate_limiter import RateLimiter, default_controller_rate_limiter
 
 K = TypeVar("K", bound=Hashable)
+_DUE_BEFORE_NEW = 8
 
 
 class QueueShutDown(Exception):
@@ -49,6 +56,10 @@ class WorkQueue(Generic[K]):
         self.rate_limiter = rate_limiter or default_controller_rate_limiter()
         self._clock = clock
         self._queue: deque[K] = deque()
+        # Keys whose delay ran out, served before ``_queue`` (see the module docstring).
+        self._due: deque[K] = deque()
+        self._due_keys: set[K] = set()  # waiting keys that go to the due lane
+        self._due_in_a_row = 0
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._enqueued_at: dict[K, float] = {}
@@ -89,7 +100,7 @@ class WorkQueue(Generic[K]):
 
     async def get(self) -> K:
         """The next key to process; the caller must call ``done(key)`` when finished."""
-        while not self._queue and not self._shutting_down:
+        while not (self._queue or self._due) and not self._shutting_down:
             waiter = asyncio.get_running_loop().create_future()
             self._getters.append(waiter)
             try:
@@ -102,7 +113,7 @@ class WorkQueue(Generic[K]):
                 raise
         if self._shutting_down:
             raise QueueShutDown(self.name)
-        key = self._queue.popleft()
+        key = self._next()
         now = self._clock()
         self._dirty.discard(key)
         self._processing.add(key)
@@ -113,6 +124,16 @@ class WorkQueue(Generic[K]):
         if metrics is not None:
             metrics.depth.dec()
             metrics.queue_duration.observe(now - enqueued)
+        return key
+
+    def _next(self) -> K:
+        if self._due and (not self._queue or self._due_in_a_row < _DUE_BEFORE_NEW):
+            self._due_in_a_row += 1
+            key = self._due.popleft()
+        else:
+            self._due_in_a_row = 0
+            key = self._queue.popleft()
+        self._due_keys.discard(key)
         return key
 
     def done(self, key: K) -> None:
@@ -131,7 +152,7 @@ class WorkQueue(Generic[K]):
 
     def __len__(self) -> int:
         """How many keys wait for a worker (not counting delayed or in-flight ones)."""
-        return len(self._queue)
+        return len(self._queue) + len(self._due)
 
     @property
     def processing(self) -> frozenset[K]:
@@ -179,6 +200,8 @@ class WorkQueue(Generic[K]):
             ready, _, key = heapq.heappop(self._delayed)
             if self._ready_at.get(key) == ready:
                 del self._ready_at[key]
+                if key not in self._dirty and not self._shutting_down:
+                    self._due_keys.add(key)  # ``add`` (the one door in) puts it in that lane
                 self.add(key)
         if self._delayed:
             self._schedule(loop, self._delayed[0][0])
@@ -212,6 +235,7 @@ class WorkQueue(Generic[K]):
             self._timer = None
         self._delayed.clear()
         self._ready_at.clear()
+        self._due_keys.clear()
         while self._getters:
             waiter = self._getters.popleft()
             if not waiter.done():
@@ -241,7 +265,7 @@ class WorkQueue(Generic[K]):
     # -- internals --------------------------------------------------------------------------
 
     def _push(self, key: K) -> None:
-        self._queue.append(key)
+        (self._due if key in self._due_keys else self._queue).append(key)
         if self._metrics is not None:
             self._metrics.depth.inc()
         self._wake_one()

@@ -182,3 +182,41 @@ async def test_metrics_follow_the_queue() -> None:
     queue.add_rate_limited("c")
     assert value("workqueue_retries_total") == 1
     queue.shut_down()
+
+
+async def due(queue: WorkQueue[str], key: str) -> None:
+    """``key`` through the delaying layer, as a reconcile's requeue-after puts it."""
+    queue.add_after(key, 0.001)
+    while key not in queue._dirty:
+        await asyncio.sleep(0.001)
+
+
+async def test_a_due_poll_is_handed_out_before_a_backlog_of_new_keys() -> None:
+    queue: WorkQueue[str] = WorkQueue("q")
+    for index in range(1000):
+        queue.add(f"new-{index}")
+    await due(queue, "running-job")
+    assert len(queue) == 1001
+    assert await queue.get() == "running-job"
+    assert await queue.get() == "new-0"
+
+
+async def test_a_due_key_added_while_in_flight_keeps_its_lane() -> None:
+    queue: WorkQueue[str] = WorkQueue("q")
+    queue.add("job")
+    assert await queue.get() == "job"
+    await due(queue, "job")  # due again while its reconcile runs
+    for index in range(5):
+        queue.add(f"new-{index}")
+    queue.done("job")
+    assert await queue.get() == "job"
+
+
+async def test_due_keys_do_not_starve_new_ones() -> None:
+    queue: WorkQueue[str] = WorkQueue("q")
+    queue.add("new")
+    for index in range(20):
+        await due(queue, f"due-{index}")
+    order = [await queue.get() for _ in range(21)]
+    assert order.index("new") <= 8
+    assert sorted(order) == sorted(["new", *(f"due-{i}" for i in range(20))])
