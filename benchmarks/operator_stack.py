@@ -79,6 +79,14 @@ async def install_crds(
         await _create_unless_exists(core.create_namespace(body, _request_timeout=REQUEST_SECONDS))
 
 
+def all_plurals() -> list[str]:
+    """The plural of every CRD the project generates."""
+    return sorted(
+        path.name.removeprefix(f"{GROUP}_").removesuffix(".yaml")
+        for path in (ROOT / "config/crd/bases").glob(f"{GROUP}_*.yaml")
+    )
+
+
 async def _create_unless_exists(creating: Any) -> None:
     try:
         await creating
@@ -191,6 +199,10 @@ class Stack:
         """Status patches and updates of this stack's kind so far (the audit log)."""
         return status_writes(self.plane.audit_log, self.plural)
 
+    def status_writes_in(self, namespace: str) -> int:
+        """Status patches and updates of this stack's kind in ``namespace`` (the audit log)."""
+        return status_writes(self.plane.audit_log, self.plural, namespace)
+
     async def stop_processes(self) -> None:
         await terminate(self.operator)
         await terminate(self.emulator)
@@ -203,7 +215,8 @@ async def running_stack(
     """The stack for one kind (``plural``), torn down on exit; the log folder stays."""
     folder = Path(tempfile.mkdtemp(prefix=folder_prefix))
     async with ControlPlane(audit=True) as plane, kube_api(plane.kubeconfig) as api:
-        await install_crds(api, [plural], [NAMESPACE])
+        # Every kind: the operator runs a controller for each and waits for all their caches.
+        await install_crds(api, all_plurals(), [NAMESPACE])
         emulator, url = await start_emulator(folder / "emulator.log", time_scale)
         try:
             operator = await start_operator(
