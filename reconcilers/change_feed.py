@@ -154,7 +154,10 @@ class ChangeFeed:
             for _ in range(self.max_pages):
                 page = await self._clients.call(spec.operation, region, params, endpoint=endpoint)
                 for summary in page.get(spec.summaries_key, []):
-                    found[str(summary[spec.name_key])] = epoch(summary["LastModifiedTime"])
+                    # A summary without the time cannot clear its job: always changed.
+                    modified = summary.get("LastModifiedTime")
+                    stamp = float("inf") if modified is None else epoch(modified)
+                    found[str(summary[spec.name_key])] = stamp
                 token = page.get("NextToken")
                 if not token:
                     break
