@@ -159,11 +159,13 @@ class Session:
 
     def _no_streams(self, job: JobView, group_exists: bool) -> str:
         where = f'log streams "{self.prefix_text(job)}*" in {self.options.kind.log_group}'
-        if not group_exists:
-            where += f" (the log group does not exist in {job.region} yet)"
         if job.terminal:
-            return f"no {where}: the job ended ({job.state()}) without writing any"
-        return f"no {where} yet ({job.state()}): its instances have not started writing"
+            text = f"no {where}: the job ended ({job.state()}) without writing any"
+        else:
+            text = f"no {where} yet ({job.state()}): its instances have not started writing"
+        if not group_exists:
+            text += f" (the log group does not exist in {job.region} yet)"
+        return text
 
     def prefix_text(self, job: JobView) -> str:
         return f"{job.job_name}/{self.options.prefix}"

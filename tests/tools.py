@@ -20,12 +20,19 @@ class Ran:
         return self
 
 
-async def run(argv: list[str], stdin: str | None = None, time_limit: float = 120) -> Ran:
+async def run(
+    argv: list[str],
+    stdin: str | None = None,
+    time_limit: float = 120,
+    env: dict[str, str] | None = None,
+) -> Ran:
+    """``env``, when given, is the whole environment of the command."""
     process = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     try:
         out, err = await asyncio.wait_for(

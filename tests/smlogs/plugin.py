@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from local_cluster import ControlPlane
-from tests.tools import Ran
+from tests.tools import Ran, run
 
 GROUPS = {
     "TrainingJob": "/aws/sagemaker/TrainingJobs",
@@ -49,74 +49,32 @@ class Plugin:
         return replace(self, env=env)
 
     async def kubectl_run(self, *args: str, time_limit: float = 120) -> Ran:
-        process = await asyncio.create_subprocess_exec(
-            str(self.kubectl),
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self.env,
-        )
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), time_limit)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        assert process.returncode is not None
-        return Ran(process.returncode, out.decode(), err.decode())
+        return await run([str(self.kubectl), *args], time_limit=time_limit, env=self.env)
 
     async def smlogs(self, *args: str, time_limit: float = 120) -> Ran:
         return await self.kubectl_run("smlogs", *args, time_limit=time_limit)
 
-    async def follow(
-        self, *args: str, on_line: Callable[[str], None], time_limit: float = 120
-    ) -> Ran:
-        """Run with the lines seen as they come: ``on_line`` is called for each stdout line."""
-        process = await asyncio.create_subprocess_exec(
-            str(self.kubectl),
-            "smlogs",
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self.env,
-        )
-        assert process.stdout is not None
-        assert process.stderr is not None
-        lines: list[str] = []
-
-        async def read() -> None:
-            assert process.stdout is not None
-            async for raw in process.stdout:
-                line = raw.decode().rstrip("\n")
-                lines.append(line)
-                on_line(line)
-
-        try:
-            async with asyncio.timeout(time_limit):
-                err, _ = await asyncio.gather(process.stderr.read(), read())
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        assert process.returncode is not None
-        return Ran(process.returncode, "".join(f"{line}\n" for line in lines), err.decode())
-
 
 class Started:
-    """A plugin process left running while the test changes the world around it."""
+    """A plugin process left running while the test changes the world around it; each
+    stdout line goes to ``on_line`` as it comes."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(
+        self, process: asyncio.subprocess.Process, on_line: Callable[[str], None] | None
+    ) -> None:
         self._process = process
+        self._on_line = on_line
+        self._lines: list[str] = []
         self._err: list[str] = []
-        self._out = asyncio.create_task(self._read_out())
-        self._err_task = asyncio.create_task(self._read_err())
+        self._readers = asyncio.gather(self._read_out(), self._read_err())
 
-    async def _read_out(self) -> bytes:
+    async def _read_out(self) -> None:
         assert self._process.stdout is not None
-        return await self._process.stdout.read()
+        async for raw in self._process.stdout:
+            line = raw.decode()
+            self._lines.append(line)
+            if self._on_line is not None:
+                self._on_line(line.rstrip("\n"))
 
     async def _read_err(self) -> None:
         assert self._process.stderr is not None
@@ -136,18 +94,19 @@ class Started:
     async def finish(self, time_limit: float = 60) -> Ran:
         try:
             async with asyncio.timeout(time_limit):
-                out = await self._out
-                await self._err_task
+                await self._readers
                 await self._process.wait()
         except TimeoutError:
             self._process.kill()
             await self._process.wait()
             raise
         assert self._process.returncode is not None
-        return Ran(self._process.returncode, out.decode(), "".join(self._err))
+        return Ran(self._process.returncode, "".join(self._lines), "".join(self._err))
 
 
-async def start(plugin: Plugin, *args: str) -> Started:
+async def start(
+    plugin: Plugin, *args: str, on_line: Callable[[str], None] | None = None
+) -> Started:
     process = await asyncio.create_subprocess_exec(
         str(plugin.kubectl),
         "smlogs",
@@ -157,4 +116,4 @@ async def start(plugin: Plugin, *args: str) -> Started:
         stderr=asyncio.subprocess.PIPE,
         env=plugin.env,
     )
-    return Started(process)
+    return Started(process, on_line)

@@ -11,6 +11,7 @@ from sagemaker_emulator.testing import RunningEmulator
 from tests.reconcilers.harness import Kube
 from tests.smlogs.plugin import GROUPS, Plugin, start
 from tests.smlogs.resources import expected_lines, fabricate, set_status
+from tests.tools import Ran
 
 TRAINING = GROUPS["TrainingJob"]
 JOB = "job-0123456789abcdef"
@@ -31,6 +32,25 @@ async def _completed(kube: Kube, emulator: RunningEmulator, name: str) -> None:
         "secondaryStatus": "Completed",
     }
     await fabricate(kube, "TrainingJob", name, status)
+
+
+async def _followed_until_done(
+    kube: Kube, emulator: RunningEmulator, plugin: Plugin, name: str, waiting: str
+) -> Ran:
+    """Follow ``name`` until it says it waits; then its logs come and it completes."""
+    following = await start(plugin, "trainingjob", name, "-n", kube.namespace, "-f")
+    await following.stderr_says(waiting)
+    _write(emulator, f"{JOB}/algo-1-1", 3)
+    done = {
+        "sageMakerTrainingJobName": JOB,
+        "trainingJobStatus": "Completed",
+        "secondaryStatus": "Completed",
+    }
+    await set_status(kube, "TrainingJob", name, done)
+    waited = (await following.finish()).check()
+    assert waited.stdout.splitlines() == expected_lines(emulator.control, TRAINING, f"{JOB}/")
+    assert len(waited.stdout.splitlines()) == 3
+    return waited
 
 
 async def test_resource_not_found_names_the_namespace(kube: Kube, plugin: Plugin) -> None:
@@ -64,23 +84,8 @@ async def test_a_job_not_started_yet_fails_or_is_waited_for(
     assert '"later" has no SageMaker TrainingJobName yet (status "unknown")' in ran.stderr
     assert "Is the operator running? Use -f to wait for it" in ran.stderr
 
-    following = await start(plugin, "trainingjob", "later", "-n", kube.namespace, "-f")
-    await following.stderr_says("waiting for it")
-    _write(emulator, f"{JOB}/algo-1-1", 3)
-    await set_status(
-        kube,
-        "TrainingJob",
-        "later",
-        {
-            "sageMakerTrainingJobName": JOB,
-            "trainingJobStatus": "Completed",
-            "secondaryStatus": "Completed",
-        },
-    )
-    waited = (await following.finish()).check()
-    assert "waiting for it" in waited.stderr
+    waited = await _followed_until_done(kube, emulator, plugin, "later", "waiting for it")
     assert '"later" has SageMaker TrainingJobName "job-0123456789abcdef"' in waited.stderr
-    assert waited.stdout.splitlines() == expected_lines(emulator.control, TRAINING, f"{JOB}/")
 
 
 async def test_no_logs_yet_fails_or_is_waited_for(
@@ -95,9 +100,9 @@ async def test_no_logs_yet_fails_or_is_waited_for(
     ran = await plugin.smlogs("trainingjob", "starting", "-n", kube.namespace)
     assert ran.returncode == 1
     assert (
-        f'error: no log streams "{JOB}/*" in /aws/sagemaker/TrainingJobs (the log group does not '
-        'exist in us-east-1 yet) yet (status "InProgress", secondary status "Starting"): its '
-        "instances have not started writing; run again later, or use -f to wait\n"
+        f'error: no log streams "{JOB}/*" in /aws/sagemaker/TrainingJobs yet (status '
+        '"InProgress", secondary status "Starting"): its instances have not started writing '
+        "(the log group does not exist in us-east-1 yet); run again later, or use -f to wait\n"
     ) == ran.stderr.split("\n", 1)[1]
 
     # Another job's stream makes the group exist; this job still has none.
@@ -106,18 +111,7 @@ async def test_no_logs_yet_fails_or_is_waited_for(
     assert again.returncode == 1
     assert f'no log streams "{JOB}/*" in /aws/sagemaker/TrainingJobs yet' in again.stderr
 
-    following = await start(plugin, "trainingjob", "starting", "-n", kube.namespace, "-f")
-    await following.stderr_says("waiting (Ctrl-C stops)")
-    _write(emulator, f"{JOB}/algo-1-1", 4)
-    await set_status(
-        kube,
-        "TrainingJob",
-        "starting",
-        {"trainingJobStatus": "Completed", "secondaryStatus": "Completed"},
-    )
-    waited = (await following.finish()).check()
-    assert "waiting (Ctrl-C stops)" in waited.stderr
-    assert waited.stdout.splitlines() == expected_lines(emulator.control, TRAINING, f"{JOB}/")
+    await _followed_until_done(kube, emulator, plugin, "starting", "waiting (Ctrl-C stops)")
 
 
 async def test_a_failed_job_without_logs(kube: Kube, plugin: Plugin) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sagemaker_emulator.testing import RunningEmulator
 from tests.reconcilers.harness import Kube, running_operator, sample
-from tests.smlogs.plugin import GROUPS, Plugin
+from tests.smlogs.plugin import GROUPS, Plugin, start
 from tests.smlogs.resources import expected_lines, interleaved
 
 TRAINING = GROUPS["TrainingJob"]
@@ -95,11 +95,9 @@ async def test_follow_prints_lines_as_they_come_and_exits_when_the_job_is_done(
                 )
                 await asyncio.sleep(0.25)
 
-        following = asyncio.create_task(
-            plugin.follow("tj", "follow", "-n", kube.namespace, "-f", on_line=on_line)
-        )
+        following = await start(plugin, "tj", "follow", "-n", kube.namespace, "-f", on_line=on_line)
         await second_instance()
-        ran = (await following).check()
+        ran = (await following.finish(120)).check()
         status = await kube.get("TrainingJob", "follow")
 
     assert status is not None

@@ -9,19 +9,16 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from sagemaker_emulator.testing import RunningEmulator, running_emulator
+from sagemaker_emulator.testing import RunningEmulator
 from smlogs.cloudwatch import LogsClient
 from smlogs.output import LogLine
 from smlogs.reader import JobLogReader
+from tests.emulator.conftest import emulator
+
+__all__ = ["emulator"]  # on a manual clock, one per test
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 STREAMS = ("job/algo-1-1", "job/algo-2-1", "job/algo-3-1")
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[RunningEmulator]:
-    async with running_emulator(manual_clock=True) as emu:
-        yield emu
 
 
 @pytest_asyncio.fixture
