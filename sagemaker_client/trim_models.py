@@ -8,6 +8,10 @@ Each model keeps its metadata, the listed operations and every shape they reach 
 outputs, errors, members, list and map elements), all without documentation. It is written
 under the same API version as botocore's, so botocore's endpoint rules, paginators and
 waiters, which are not copied, still match it.
+
+``endpoints.json`` (every partition's regions and every service's endpoints, ~7 MiB parsed,
+read when a client is made) is cut the same way: every partition and its regions, only the
+operator's services.
 """
 
 from __future__ import annotations
@@ -69,8 +73,35 @@ def trimmed(model: dict[str, Any], operations: tuple[str, ...]) -> dict[str, Any
     return result
 
 
+def endpoint_keys(loader: Loader) -> set[str]:
+    """The keys of the operator's services in endpoints.json: names and endpoint prefixes
+    (SageMaker's is ``api.sagemaker``)."""
+    keys = set(OPERATIONS)
+    for service in OPERATIONS:
+        model = loader.load_service_model(service, "service-2")
+        keys.add(model["metadata"]["endpointPrefix"])
+    return keys
+
+
+def trimmed_endpoints(endpoints: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    partitions = [
+        {
+            **partition,
+            "services": {
+                name: service
+                for name, service in partition.get("services", {}).items()
+                if name in keys
+            },
+        }
+        for partition in endpoints["partitions"]
+    ]
+    return {**endpoints, "partitions": partitions}
+
+
 def main() -> int:
     loader = Loader()  # botocore's own models only
+    endpoints = trimmed_endpoints(loader.load_data("endpoints"), endpoint_keys(loader))
+    (DATA_PATH / "endpoints.json").write_text(json.dumps(endpoints, indent=1) + "\n")
     for service, operations in OPERATIONS.items():
         version = loader.determine_latest_version(service, "service-2")
         model = loader.load_service_model(service, "service-2", version)

@@ -19,7 +19,7 @@ from sagemaker_client.clients import SageMakerClients
 from sagemaker_client.errors import SageMakerError
 from sagemaker_client.metrics import SageMakerMetrics
 from sagemaker_client.operations import AUTOSCALING, DATA_PATH, OPERATIONS, SAGEMAKER
-from sagemaker_client.trim_models import trimmed
+from sagemaker_client.trim_models import endpoint_keys, trimmed, trimmed_endpoints
 from sagemaker_emulator.testing import RunningEmulator, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,32 @@ def test_the_committed_models_are_what_trim_models_makes_now() -> None:
         assert committed == trimmed(full, operations)
         assert sorted(committed["operations"]) == sorted(operations)
         assert "documentation" not in json.dumps(committed)
+
+
+def test_the_committed_endpoints_are_botocores_for_the_operators_services() -> None:
+    loader = Loader()
+    committed = json.loads((DATA_PATH / "endpoints.json").read_text())
+    assert committed == trimmed_endpoints(loader.load_data("endpoints"), endpoint_keys(loader))
+    services = {name for p in committed["partitions"] for name in p["services"]}
+    assert services == {"api.sagemaker", AUTOSCALING}  # SageMaker is listed by its prefix
+
+
+@pytest.mark.usefixtures("aws_credentials")
+async def test_aws_endpoints_resolve_as_with_botocores_whole_data() -> None:
+    """Without an endpoint URL, each region's client goes where botocore's own data sends it."""
+    from aiobotocore.session import get_session
+
+    trimmed_clients = SageMakerClients(RequestBudget(100.0), SageMakerMetrics(CollectorRegistry()))
+    whole = get_session()
+    try:
+        for service in (SAGEMAKER, AUTOSCALING):
+            for region in ("us-west-2", "eu-central-1", "cn-north-1", "us-gov-west-1"):
+                ours = await trimmed_clients.client(service, region, None)
+                async with whole.create_client(service, region_name=region) as theirs:
+                    assert ours.meta.endpoint_url == theirs.meta.endpoint_url
+                    assert len(theirs.meta.service_model.operation_names) > len(OPERATIONS[service])
+    finally:
+        await trimmed_clients.aclose()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
