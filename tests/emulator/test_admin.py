@@ -149,3 +149,21 @@ async def test_region_comes_from_the_credential_scope(http: aiohttp.ClientSessio
     )
     assert status == 200
     assert body["TrainingJobArn"].startswith("arn:aws:sagemaker:ap-south-1:")
+
+
+async def test_logs_written_read_and_paged_over_http(
+    emulator: RunningEmulator, http: aiohttp.ClientSession, logs: Any
+) -> None:
+    group, stream = "/aws/sagemaker/TransformJobs", "t-1/i-0abc"
+    events = [{"timestamp": 5_000, "message": f"same millisecond {i}"} for i in range(3)]
+    body = {"group": group, "stream": stream, "events": events, "region": "us-east-1"}
+    assert await call(http, "POST", "/logs/events", body) == (201, {"written": 3})
+    status, stored = await call(http, "GET", f"/logs/events?group={group}&prefix=t-1/")
+    assert status == 200
+    assert stored == [{"stream": stream, **event} for event in events]
+    assert await call(http, "PUT", "/logs", {"page_limit": 2}) == (200, {"page_limit": 2})
+    assert (await call(http, "GET", "/status"))[1]["log_page_limit"] == 2
+    page = await logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
+    assert len(page["events"]) == 2
+    assert (await call(http, "PUT", "/logs", {"page_limit": 0}))[0] == 400
+    assert (await call(http, "POST", "/logs/events", {"group": group}))[0] == 400

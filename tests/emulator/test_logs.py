@@ -134,3 +134,37 @@ async def test_missing_stream_and_failed_job_logs(
     with pytest.raises(ClientError) as caught:
         await logs.get_log_events(logGroupName=GROUP, logStreamName="nope")
     assert caught.value.response["Error"]["Message"] == "The specified log stream does not exist."
+
+
+async def test_events_with_chosen_timestamps_and_a_page_cap(
+    emulator: RunningEmulator, logs: Any
+) -> None:
+    control = emulator.control
+    stream = "job-c/algo-2-1"
+    events = [{"timestamp": 1_000 + i // 3, "message": f"m{i}"} for i in range(10)]
+    control.put_log_events(GROUP, stream, events)
+    assert [e["message"] for e in control.log_events(GROUP, "job-c/")] == [
+        f"m{i}" for i in range(10)
+    ]
+    control.set_log_page_limit(4)
+    page = await logs.get_log_events(
+        logGroupName=GROUP, logStreamName=stream, startFromHead=True, limit=100
+    )
+    assert [e["message"] for e in page["events"]] == ["m0", "m1", "m2", "m3"]
+    rest = await logs.get_log_events(
+        logGroupName=GROUP, logStreamName=stream, nextToken=page["nextForwardToken"]
+    )
+    assert [e["message"] for e in rest["events"]] == ["m4", "m5", "m6", "m7"]
+    # A time window is found by bisection, its bounds included.
+    window = await logs.get_log_events(
+        logGroupName=GROUP, logStreamName=stream, startFromHead=True, startTime=1_001, endTime=1_002
+    )
+    assert [e["message"] for e in window["events"]] == ["m3", "m4", "m5", "m6"]
+    filtered = await logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix="job-c/")
+    assert len(filtered["events"]) == 4
+    assert "nextToken" in filtered
+    control.set_log_page_limit(None)
+    everything = await logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix="job-c/")
+    assert len(everything["events"]) == 10
+    with pytest.raises(ValueError, match="page_limit"):
+        control.set_log_page_limit(0)
