@@ -25,6 +25,8 @@ class ToolVersion:
 KUBERNETES_VERSION = "v1.35.4"
 ETCD_VERSION = "v3.6.16"
 HELM_VERSION = "v3.19.5"
+# Prometheus 3.x's Go module; Debian's prometheus is built without Kubernetes discovery.
+PROMETHEUS_VERSION = "v0.316.0"
 
 PINNED: dict[str, ToolVersion] = {
     "kube-apiserver": ToolVersion("kube-apiserver", "k8s.io/kubernetes", KUBERNETES_VERSION),
@@ -40,7 +42,12 @@ NODE_PINNED: dict[str, ToolVersion] = {
     for tool in ("kubelet", "kube-controller-manager", "kube-scheduler", "kube-proxy")
 }
 
-ALL_PINNED: dict[str, ToolVersion] = {**PINNED, **NODE_PINNED}
+# Tools of the e2e tier only (make e2e), built like the rest.
+E2E_PINNED: dict[str, ToolVersion] = {
+    "prometheus": ToolVersion("prometheus", "github.com/prometheus/prometheus", PROMETHEUS_VERSION),
+}
+
+ALL_PINNED: dict[str, ToolVersion] = {**PINNED, **NODE_PINNED, **E2E_PINNED}
 
 
 def cache_dir() -> Path:
