@@ -7,8 +7,9 @@ process (real time, a training phase of an emulated hour), with the real
 1. measures the apiserver's own rate: a plain client creates N TrainingJobs in a namespace
    the operator does not watch and merge-patches each one's status once;
 2. creates N TrainingJobs and waits until every one is InProgress;
-3. counts the SageMaker calls made during ``--idle-seconds`` while every job trains and
-   nothing changes (the headline: what polling costs at rest);
+3. once every status says Training, counts the SageMaker calls made during
+   ``--idle-seconds`` while every job trains and nothing changes (the headline: what
+   polling costs at rest);
 4. moves the emulated clock past the end of training and waits until every status says
    Completed (the seconds from SageMaker's completion to the status);
 
@@ -86,12 +87,14 @@ async def raw_apiserver_seconds(stack: Stack, sample: Mapping[str, Any], size: i
     return time.monotonic() - started
 
 
-async def wait_for(stack: Stack, size: int, wanted: set[str], bound: float) -> float:
-    """Seconds until every object's trainingJobStatus is one of ``wanted``."""
+async def wait_for(
+    stack: Stack, size: int, wanted: set[str], bound: float, field: str = "trainingJobStatus"
+) -> float:
+    """Seconds until every object's ``status.<field>`` is one of ``wanted``."""
     started = time.monotonic()
     async with asyncio.timeout(bound):
         while True:
-            counts = await stack.status_counts("trainingJobStatus")
+            counts = await stack.status_counts(field)
             if counts.get("Failed"):
                 raise RuntimeError(f"jobs failed: {counts}")
             if sum(counts.get(status, 0) for status in wanted) == size:
@@ -131,7 +134,8 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         started = time.monotonic()
         await stack.create_all(sample, (f"job-{i:05d}" for i in range(size)))
         in_progress = await wait_for(stack, size, {"InProgress"}, args.timeout)
-
+        # At rest: every status shows the phase SageMaker holds the jobs in.
+        await wait_for(stack, size, {"Training"}, args.timeout, "secondaryStatus")
         await asyncio.sleep(args.settle_seconds)
         before_idle = await by_operation(stack)
         await asyncio.sleep(args.idle_seconds)
@@ -193,7 +197,7 @@ async def main() -> None:
     parser.add_argument("--with-10000", action="store_true", help="also run 10,000 jobs")
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument(
-        "--settle-seconds", type=float, default=5.0, help="wait after all InProgress"
+        "--settle-seconds", type=float, default=5.0, help="wait after every status says Training"
     )
     args = parser.parse_args()
     if args.with_10000 and 10000 not in args.sizes:
