@@ -13,3 +13,7 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+class Unavailable(UserError):
+    """A server that may come back (unreachable, 5xx, 429): following keeps trying a while."""

@@ -16,7 +16,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config.config_exception import ConfigException
 
-from smlogs.errors import UserError
+from smlogs.errors import Unavailable, UserError
 from smlogs.kinds import GROUP, VERSION, JobKind
 
 REQUEST_TIMEOUT = 30.0
@@ -107,10 +107,7 @@ class JobResources:
         except ApiException as error:
             raise self._explain(error, kind, name) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            raise UserError(
-                f"cannot reach the Kubernetes API server at {self._server}: "
-                f"{error or type(error).__name__}"
-            ) from None
+            raise self._unreachable(error) from None
         return found
 
     async def list(self, kind: JobKind, label_selector: str) -> list[dict[str, Any]]:
@@ -126,11 +123,15 @@ class JobResources:
         except ApiException as error:
             raise self._explain(error, kind, None) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            raise UserError(
-                f"cannot reach the Kubernetes API server at {self._server}: {error}"
-            ) from None
+            raise self._unreachable(error) from None
         items: list[dict[str, Any]] = listed.get("items", [])
         return items
+
+    def _unreachable(self, error: BaseException) -> Unavailable:
+        return Unavailable(
+            f"cannot reach the Kubernetes API server at {self._server}: "
+            f"{error or type(error).__name__}"
+        )
 
     def _explain(self, error: ApiException, kind: JobKind, name: str | None) -> UserError:
         if error.status == 404 and name is not None and _names_object(error, name):
@@ -149,7 +150,8 @@ class JobResources:
                 f'"{self.namespace}" ({error.status} {error.reason}): check your kubeconfig user '
                 "and its RBAC permissions"
             )
-        return UserError(
+        failed = UserError if error.status < 500 and error.status != 429 else Unavailable
+        return failed(
             f'reading {kind.plural} in namespace "{self.namespace}" failed: '
             f"{error.status} {error.reason}"
         )

@@ -19,7 +19,7 @@ import structlog
 
 from smlogs.cli import Options
 from smlogs.cloudwatch import LogsClient, logs_client
-from smlogs.errors import UserError
+from smlogs.errors import Unavailable, UserError
 from smlogs.job import JobView
 from smlogs.kinds import (
     HYPERPARAMETER_TUNING_JOB,
@@ -45,6 +45,9 @@ class PollPolicy:
     throttled: float = 30.0
     # New streams (instances) are looked for at least this often once some are known.
     discovery: float = 30.0
+    # Reads of the resource tried in a row (waits doubling to ``throttled``) before an
+    # unreachable API server ends a follow.
+    unavailable_rounds: int = 8
 
     def next_wait(self, wait: float, printed: int, throttled: bool) -> float:
         if throttled:
@@ -117,6 +120,21 @@ class Session:
         return JobView.of(
             self.options.kind, await self.resources.get(self.options.kind, self.options.name)
         )
+
+    async def view_while_following(self) -> JobView:
+        """The resource again, retried with backoff while the API server is away.
+
+        An apiserver restart must not end a long follow; one gone for good still does.
+        """
+        wait = self.policy.fastest
+        for attempt in range(1, self.policy.unavailable_rounds):
+            try:
+                return await self.view()
+            except Unavailable as error:
+                log.warning("smlogs.kube_unavailable", error=error.message, attempt=attempt)
+                wait = min(self.policy.throttled, wait * 2)
+                await self.pause(wait)
+        return await self.view()
 
     async def pause(self, wait: float) -> None:
         # Jitter keeps many followers of one account from polling in step.
@@ -213,7 +231,7 @@ class Session:
             wait = self.policy.next_wait(wait, printed, client.stats.throttled > throttled_before)
             log.debug("smlogs.round", printed=printed, wait=wait, calls=client.stats.calls)
             await self.pause(wait)
-            job = await self.view()
+            job = await self.view_while_following()
 
     async def _print_once(self, reader: JobLogReader) -> None:
         if self.options.tail is not None:
