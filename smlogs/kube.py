@@ -69,18 +69,21 @@ async def _configure(target: KubeTarget) -> tuple[client.Configuration, str]:
         raise UserError(f"--kubeconfig {target.kubeconfig}: no such file")
     if existing:
         try:
+            # The context first: an unknown one is named plainly, before the loader fails.
+            namespace = await asyncio.to_thread(_context_namespace, existing, target.context)
             await config.load_kube_config(
                 config_file=os.pathsep.join(existing),
                 context=target.context,
                 client_configuration=configuration,
             )
-            namespace = await asyncio.to_thread(_context_namespace, existing, target.context)
         except ConfigException as error:
             raise UserError(f"cannot use the kubeconfig ({', '.join(existing)}): {error}") from None
         return configuration, target.namespace or namespace or "default"
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         try:
-            config.load_incluster_config(client_configuration=configuration)
+            await asyncio.to_thread(
+                config.load_incluster_config, client_configuration=configuration
+            )
         except ConfigException as error:
             raise UserError(f"cannot use the pod's service account: {error}") from None
         namespace = await asyncio.to_thread(_service_account_namespace)

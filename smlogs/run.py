@@ -156,7 +156,7 @@ class Session:
         while job.job_name is None:
             await self.pause(wait)
             wait = self.policy.next_wait(wait, 0, False)
-            job = await self.view()
+            job = await self.view_while_following()
             if job.job_name is None and job.terminal:
                 raise UserError(not_started)
         return job
