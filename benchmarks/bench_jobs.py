@@ -22,7 +22,10 @@ The operator runs at its own defaults unless --job-poll-interval, --concurrency 
 --budget are given. Sizes default to 100 and 1,000; add --with-10000 for 10,000 (it takes
 several minutes). Loopback only; each size is bounded by --timeout seconds.
 
-Run: .venv/bin/python benchmarks/bench_jobs.py [--sizes 100 1000] [--with-10000]
+Then, unless --burst 0, 10 running jobs complete while 1,000 new ones are being created:
+the seconds from SageMaker's completion to their statuses saying so.
+
+Run: .venv/bin/python benchmarks/bench_jobs.py [--sizes 100 1000] [--with-10000] [--burst N]
 """
 
 from __future__ import annotations
@@ -166,6 +169,51 @@ async def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def run_burst(burst: int, args: argparse.Namespace) -> tuple[float, float]:
+    """Seconds from SageMaker completing 10 running jobs to their statuses saying so, while
+    ``burst`` new TrainingJobs are being created; and how many of the burst were still
+    unstarted (no status) when the last of the 10 was seen Completed."""
+    sample = yaml.safe_load((ROOT / "config" / "samples" / "trainingjob.yaml").read_text())
+    early = [f"early-{i:02d}" for i in range(10)]
+    async with running_stack(PLURAL, 1.0, operator_flags(args), "bench-burst-") as stack:
+        timings = {"training_starting": 2, "training_downloading": 1, "training_uploading": 1}
+        await emulator_request(stack.emulator_url, "PUT", "timings", timings)
+        await emulator_request(
+            stack.emulator_url, "PUT", "timings", {"training_training": _TRAINING_SECONDS}
+        )
+        await stack.create_all(sample, early)
+        await wait_for(stack, len(early), {"Training"}, args.timeout, "secondaryStatus")
+        # The burst's jobs train for good: only the early ones end when the clock jumps.
+        await emulator_request(stack.emulator_url, "PUT", "timings", {"training_training": 1e9})
+        creating = asyncio.create_task(
+            stack.create_all(sample, (f"burst-{i:05d}" for i in range(burst)))
+        )
+        await asyncio.sleep(5)  # the burst is under way
+        await emulator_request(
+            stack.emulator_url, "POST", "clock/advance", {"seconds": _TRAINING_SECONDS}
+        )
+        started = time.monotonic()
+        async with asyncio.timeout(args.timeout):
+            while True:
+                listed = await stack.objects.list_namespaced_custom_object(
+                    GROUP, VERSION, NAMESPACE, PLURAL, _request_timeout=REQUEST_SECONDS
+                )
+                statuses = {
+                    item["metadata"]["name"]: (item.get("status") or {}).get("trainingJobStatus")
+                    for item in listed["items"]
+                }
+                if all(statuses.get(name) == "Completed" for name in early):
+                    break
+                await asyncio.sleep(_POLL_PAUSE)
+        seconds = time.monotonic() - started
+        unstarted = burst - sum(
+            1 for name, status in statuses.items() if name.startswith("burst-") and status
+        )
+        creating.cancel()
+        await asyncio.gather(creating, return_exceptions=True)
+    return seconds, unstarted
+
+
 def _by_op(counts: Mapping[str, float], digits: int) -> str:
     if not counts:
         return "none"
@@ -197,6 +245,12 @@ async def main() -> None:
     parser.add_argument("--with-10000", action="store_true", help="also run 10,000 jobs")
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument(
+        "--burst",
+        type=int,
+        default=1000,
+        help="new jobs created while 10 running ones complete (0: skip that measurement)",
+    )
+    parser.add_argument(
         "--settle-seconds", type=float, default=5.0, help="wait after every status says Training"
     )
     args = parser.parse_args()
@@ -210,7 +264,16 @@ async def main() -> None:
         f"{'CPU s':>7} {'raw obj/s':>10} {'op obj/s':>9} {'ratio':>6}"
     )
     for size in args.sizes:
-        report(await run_size(size, args))
+        if size > 0:  # --sizes 0: only the burst
+            report(await run_size(size, args))
+    if args.burst:
+        seconds, unstarted = await run_burst(args.burst, args)
+        print(
+            f"10 running jobs completed while {args.burst} new ones were created: statuses "
+            f"Completed {seconds:.1f} s after SageMaker's completion ({unstarted} of the "
+            "burst not yet started then)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
