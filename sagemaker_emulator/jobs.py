@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from sagemaker_emulator.log_store import instance_streams
 from sagemaker_emulator.state import RegionState, World
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Job:
     metric_values: dict[str, float] = field(default_factory=dict)
     final_metrics: list[dict[str, Any]] = field(default_factory=list)
     log_stream: str | None = None
+    # Every instance's stream (the first is ``log_stream``), once the instances are up.
+    log_streams: tuple[str, ...] = ()
     tuning_job_arn: str | None = None
     tuning_job_name: str | None = None
     tuned_hyperparameters: dict[str, str] | None = None
@@ -120,8 +123,7 @@ class JobRunner:
         job.last_modified = at
 
     def write_log(self, job: Job, at: float, message: str) -> None:
-        if job.log_stream is not None:
-            self._region.logs.append(job.log_group, job.log_stream, at, message)
+        self._region.logs.append_instances(job.log_group, job.log_streams, at, message)
 
     def _enter(
         self, job: Job, phases: list[Phase], index: int, at: float, failure: str | None
@@ -130,8 +132,9 @@ class JobRunner:
         self._transition(job, phase.status, phase.message, at)
         if index == 1:
             job.started = at
-            job.log_stream = f"{job.name}/algo-1-{int(at)}"
-            self._region.logs.stream(job.log_group, job.log_stream, at)
+            job.log_streams = instance_streams(job.name, job.request, at)
+            job.log_stream = job.log_streams[0]
+            self._region.logs.open(job.log_group, job.log_streams, at)
         self.write_log(job, at, f"{phase.status} - {phase.message}")
         end = at + phase.duration
         if phase.main:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def millis(seconds: float) -> int:
@@ -50,6 +52,18 @@ class LogStream:
         return self.events[low:high]
 
 
+def instance_streams(job: str, request: dict[str, Any], at: float) -> tuple[str, ...]:
+    """One stream per instance, as SageMaker names them: ``<job>/algo-<i>-<start epoch>``."""
+    resources = (
+        request.get("ResourceConfig")
+        or request.get("TransformResources")
+        or (request.get("ProcessingResources") or {}).get("ClusterConfig")
+        or {}
+    )
+    count = max(1, int(resources.get("InstanceCount") or 1))
+    return tuple(f"{job}/algo-{i}-{int(at)}" for i in range(1, count + 1))
+
+
 @dataclass
 class LogSettings:
     """How the emulated CloudWatch Logs pages its answers.
@@ -84,3 +98,14 @@ class LogStore:
         """An event stamped ``timestamp`` (ms), ingested at ``at``: what PutLogEvents does."""
         self._sequence += 1
         self.stream(group, stream, at).add(LogEvent(timestamp, message, millis(at), self._sequence))
+
+    def open(self, group: str, streams: Sequence[str], at: float) -> None:
+        for name in streams:
+            self.stream(group, name, at)
+
+    def append_instances(self, group: str, streams: Sequence[str], at: float, message: str) -> None:
+        """The same line from every instance of a job: instance i a millisecond after
+        instance i-1, as separate machines write, so their streams interleave in time."""
+        stamp = millis(at)
+        for offset, name in enumerate(streams):
+            self.put(group, name, at, stamp + offset, message)

@@ -27,13 +27,35 @@ async def test_streams_are_named_after_the_job_and_its_start(
     described = await sagemaker.describe_training_job(TrainingJobName="job-a")
     started = int(described["TrainingStartTime"].timestamp())
     streams = await logs.describe_log_streams(logGroupName=GROUP, logStreamNamePrefix="job-a/")
-    assert [s["logStreamName"] for s in streams["logStreams"]] == [f"job-a/algo-1-{started}"]
+    # One stream per instance (the builder asks for two); the second writes each line a
+    # millisecond after the first, so the streams interleave in time.
+    assert [s["logStreamName"] for s in streams["logStreams"]] == [
+        f"job-a/algo-1-{started}",
+        f"job-a/algo-2-{started}",
+    ]
+    first, second = [
+        (await logs.get_log_events(logGroupName=GROUP, logStreamName=name))["events"]
+        for name in (f"job-a/algo-1-{started}", f"job-a/algo-2-{started}")
+    ]
+    assert [e["message"] for e in first] == [e["message"] for e in second]
+    assert [e["timestamp"] + 1 for e in first] == [e["timestamp"] for e in second]
     stream = streams["logStreams"][0]
     assert stream["firstEventTimestamp"] <= stream["lastEventTimestamp"]
     newest = await logs.describe_log_streams(
         logGroupName=GROUP, orderBy="LastEventTime", descending=True
     )
     assert newest["logStreams"][0]["logStreamName"].startswith("job-b/")
+
+
+async def test_a_single_instance_job_has_one_stream(
+    emulator: RunningEmulator, sagemaker: Any, logs: Any
+) -> None:
+    request = training_job("solo")
+    request["ResourceConfig"]["InstanceCount"] = 1
+    await sagemaker.create_training_job(**request)
+    emulator.control.advance(TRAINING_SECONDS)
+    streams = await logs.describe_log_streams(logGroupName=GROUP, logStreamNamePrefix="solo/")
+    assert [s["logStreamName"].split("-")[0] for s in streams["logStreams"]] == ["solo/algo"]
 
 
 async def test_no_stream_before_the_instances_are_up(
@@ -121,7 +143,7 @@ async def test_filter_pattern_and_stream_selection(
     only_b = await logs.filter_log_events(
         logGroupName=GROUP, logStreamNamePrefix="job-b", filterPattern='"Job completed"'
     )
-    assert [e["logStreamName"].split("/")[0] for e in only_b["events"]] == ["job-b"]
+    assert [e["logStreamName"].split("/")[0] for e in only_b["events"]] == ["job-b", "job-b"]
 
 
 async def test_missing_stream_and_failed_job_logs(
@@ -130,7 +152,7 @@ async def test_missing_stream_and_failed_job_logs(
     emulator.control.fail("job-a", reason="AlgorithmError: boom")
     await run_two_jobs(emulator, sagemaker)
     errors = await logs.filter_log_events(logGroupName=GROUP, filterPattern="ERROR")
-    assert [e["message"] for e in errors["events"]] == ["ERROR - AlgorithmError: boom"]
+    assert [e["message"] for e in errors["events"]] == ["ERROR - AlgorithmError: boom"] * 2
     with pytest.raises(ClientError) as caught:
         await logs.get_log_events(logGroupName=GROUP, logStreamName="nope")
     assert caught.value.response["Error"]["Message"] == "The specified log stream does not exist."

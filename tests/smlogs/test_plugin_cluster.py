@@ -37,21 +37,24 @@ async def test_a_completed_multi_instance_job_prints_every_line_in_time_order(
         done = await kube.wait_for_status("TrainingJob", "multi", "Completed", 60)
     job = done["status"]["sageMakerTrainingJobName"]
     control = emulator.control
-    first = control.log_events(TRAINING, f"{job}/")
-    assert len(first) > 10, "the emulator wrote the first instance's stream"
-    # The emulator writes one instance's stream; the second instance's is written here,
-    # its events on and between the first's.
-    second = f"{job}/algo-2-{first[0]['timestamp'] // 1000}"
-    control.put_log_events(TRAINING, second, interleaved(first, second))
+    # The emulator wrote one stream per instance, the second a millisecond after the first.
+    first = control.log_events(TRAINING, f"{job}/algo-1-")
+    second = control.log_events(TRAINING, f"{job}/algo-2-")
+    assert len(first) == len(second) > 10
+    # A third stream, written here: its events on the first's millisecond and between.
+    third = f"{job}/algo-3-{first[0]['timestamp'] // 1000}"
+    control.put_log_events(TRAINING, third, interleaved(first, third))
     control.set_log_page_limit(4)  # many pages per stream, boundaries inside equal times
 
     ran = (await plugin.smlogs("trainingjob", "multi", "-n", kube.namespace)).check()
 
     assert ran.stderr.splitlines()[0] == header("multi", job, "Completed", "Completed")
     expected = expected_lines(control, TRAINING, f"{job}/")
-    assert len(expected) == 2 * len(first)
+    assert len(expected) == 3 * len(first)
     assert ran.stdout.splitlines() == expected
-    assert {line.split(" ", 1)[0] for line in expected} == {first[0]["stream"], second}
+    streams = [line.split(" ", 1)[0] for line in expected]
+    assert set(streams) == {first[0]["stream"], second[0]["stream"], third}
+    assert streams[:3] == [first[0]["stream"], third, second[0]["stream"]], "interleaved"
 
 
 async def test_follow_prints_lines_as_they_come_and_exits_when_the_job_is_done(
