@@ -28,10 +28,12 @@ Flags:
 Use "smlogs [command] --help" for more information about a command.
 """
 
+# The old plugin's examples: what the job is called, and its name.
 EXAMPLES = {
-    "TrainingJob": 'Training job named "xgboost-mnist-training"',
-    "BatchTransformJob": 'BatchTransform job named "xgboost-mnist-batch"',
-    "ProcessingJob": 'Processing job named "xgboost-mnist-processing"',
+    "TrainingJob": ("Training", "xgboost-mnist-training"),
+    "BatchTransformJob": ("BatchTransform", "xgboost-mnist-batch"),
+    "ProcessingJob": ("Processing", "xgboost-mnist-processing"),
+    "HyperparameterTuningJob": ("HyperparameterTuning", "xgboost-mnist-hpo"),
 }
 
 COMMAND_HELP = """View {kind} logs via Kubernetes
@@ -43,7 +45,7 @@ Aliases:
   {aliases}
 
 Examples:
-  # Get logs for {example} in the default namespace.
+  # Get logs for {noun} job named "{name}" in the default namespace.
   kubectl smlogs {kind} {name}
 
   # Follow them until the job ends, newest 100 lines first, without stream names.
@@ -134,12 +136,8 @@ def root_help() -> str:
 
 def command_help(kind: JobKind) -> str:
     aliases = ", ".join(dict.fromkeys((kind.kind, *kind.names(), kind.kind + "s")))
-    return COMMAND_HELP.format(
-        kind=kind.kind,
-        aliases=aliases,
-        example=EXAMPLES.get(kind.kind, kind.kind),
-        name=f"xgboost-mnist-{kind.kind.lower()}",
-    )
+    noun, name = EXAMPLES[kind.kind]
+    return COMMAND_HELP.format(kind=kind.kind, aliases=aliases, noun=noun, name=name)
 
 
 def _parser() -> _Parser:

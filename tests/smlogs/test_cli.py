@@ -36,6 +36,12 @@ def test_a_command_has_its_own_help() -> None:
     assert isinstance(parsed, Help)
     assert parsed.text.startswith("View TrainingJob logs via Kubernetes")
     assert "--log-search-prefix" in parsed.text
+    assert (
+        '  # Get logs for Training job named "xgboost-mnist-training" in the default namespace.\n'
+        "  kubectl smlogs TrainingJob xgboost-mnist-training\n"
+    ) in parsed.text
+    for kind in kinds.ALL_KINDS:
+        assert isinstance(parse([kind.kind, "-h"]), Help)
     assert parse(["help", "TrainingJobs"]) == parsed
 
 
