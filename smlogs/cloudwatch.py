@@ -140,6 +140,7 @@ class LogsClient:
         self._sleep = sleep
         self._rng = random.Random(seed)
         self.stats = CallStats()
+        self._log = log.bind(region=region, group=group)
 
     async def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
         for attempt in range(self._retry.attempts):
@@ -172,7 +173,7 @@ class LogsClient:
                         )
                     ) from None
                 delay = self._retry.delay(attempt, self._rng)
-                log.info(
+                self._log.info(
                     "smlogs.retrying",
                     operation=operation,
                     code=error.code,

@@ -115,6 +115,9 @@ class Session:
         self.policy = policy
         self._sleep = sleep
         self._rng = random.Random()
+        self._log = log.bind(
+            kind=options.kind.kind, name=options.name, namespace=resources.namespace
+        )
 
     async def view(self) -> JobView:
         return JobView.of(
@@ -131,7 +134,7 @@ class Session:
             try:
                 return await self.view()
             except Unavailable as error:
-                log.warning("smlogs.kube_unavailable", error=error.message, attempt=attempt)
+                self._log.warning("smlogs.kube_unavailable", error=error.message, attempt=attempt)
                 wait = min(self.policy.throttled, wait * 2)
                 await self.pause(wait)
         return await self.view()
@@ -229,7 +232,7 @@ class Session:
             if ended_rounds >= 2 or (ended_rounds == 1 and printed == 0):
                 return 0
             wait = self.policy.next_wait(wait, printed, client.stats.throttled > throttled_before)
-            log.debug("smlogs.round", printed=printed, wait=wait, calls=client.stats.calls)
+            self._log.debug("smlogs.round", printed=printed, wait=wait, calls=client.stats.calls)
             await self.pause(wait)
             job = await self.view_while_following()
 

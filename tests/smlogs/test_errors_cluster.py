@@ -168,9 +168,12 @@ async def test_throttling_is_retried_then_explained(
     await _completed(kube, emulator, "throttled")
     control = emulator.control
     control.inject("throttle", operation="GetLogEvents", times=3)
-    ran = (await plugin.smlogs("trainingjob", "throttled", "-n", kube.namespace)).check()
+    ran = (await plugin.smlogs("trainingjob", "throttled", "-n", kube.namespace, "-v")).check()
     assert ran.stdout.splitlines() == expected_lines(control, TRAINING, f"{JOB}/")
     assert control.requests.by_error["ThrottlingException"] == 3
+    # -v shows each retry, bound to the log group; without it, nothing but the header
+    assert ran.stderr.count("smlogs.retrying") == 3
+    assert "group=/aws/sagemaker/TrainingJobs" in ran.stderr
 
     control.inject("throttle", operation="GetLogEvents")
     failed = await plugin.smlogs("trainingjob", "throttled", "-n", kube.namespace)
