@@ -24,14 +24,17 @@ def _write(emulator: RunningEmulator, stream: str, count: int) -> None:
     )
 
 
+# The status the operator writes for a completed job.
+DONE = {
+    "sageMakerTrainingJobName": JOB,
+    "trainingJobStatus": "Completed",
+    "secondaryStatus": "Completed",
+}
+
+
 async def _completed(kube: Kube, emulator: RunningEmulator, name: str) -> None:
     _write(emulator, f"{JOB}/algo-1-1", 5)
-    status = {
-        "sageMakerTrainingJobName": JOB,
-        "trainingJobStatus": "Completed",
-        "secondaryStatus": "Completed",
-    }
-    await fabricate(kube, "TrainingJob", name, status)
+    await fabricate(kube, "TrainingJob", name, DONE)
 
 
 async def _followed_until_done(
@@ -41,12 +44,7 @@ async def _followed_until_done(
     following = await start(plugin, "trainingjob", name, "-n", kube.namespace, "-f")
     await following.stderr_says(waiting)
     _write(emulator, f"{JOB}/algo-1-1", 3)
-    done = {
-        "sageMakerTrainingJobName": JOB,
-        "trainingJobStatus": "Completed",
-        "secondaryStatus": "Completed",
-    }
-    await set_status(kube, "TrainingJob", name, done)
+    await set_status(kube, "TrainingJob", name, DONE)
     waited = (await following.finish()).check()
     assert waited.stdout.splitlines() == expected_lines(emulator.control, TRAINING, f"{JOB}/")
     assert len(waited.stdout.splitlines()) == 3
