@@ -32,31 +32,62 @@ def kustomization(e2e: E2E, manifest: Path, folder: Path, *, replicas: int = 1) 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(manifest, folder / manifest.name)
     name, tag = IMAGE.rsplit(":", 1)
-    env = [
-        {"name": "AWS_DEFAULT_SAGEMAKER_ENDPOINT", "value": e2e.emulator_url},
-        # The emulator ignores signatures, but botocore will not sign without credentials.
-        {"name": "AWS_ACCESS_KEY_ID", "value": "local"},
-        {"name": "AWS_SECRET_ACCESS_KEY", "value": "local"},
-    ]
-    patch = [
-        {"op": "add", "path": "/spec/template/spec/containers/0/env", "value": env},
-        {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": POLL_FLAG},
-        {"op": "replace", "path": "/spec/replicas", "value": replicas},
-    ]
     config = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": [manifest.name],
         "images": [{"name": RELEASE_IMAGE, "newName": name, "newTag": tag}],
-        "patches": [
-            {
-                "target": {"kind": "Deployment", "name": ".*controller-manager"},
-                "patch": yaml.safe_dump(patch),
-            }
-        ],
+        "patches": [_deployment_patch(e2e, replicas)],
     }
     (folder / "kustomization.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return folder
+
+
+def post_renderer(e2e: E2E, *, replicas: int = 1) -> Path:
+    """A `helm install --post-renderer` that runs the same patch through `kubectl kustomize`.
+
+    The charts set the image and the endpoint from values; only the credentials the
+    emulator needs (IRSA gives them on EKS) and the short poll interval come from here.
+    """
+    folder = e2e.work / f"post-renderer-{replicas}"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["all.yaml"],
+        "patches": [_deployment_patch(e2e, replicas, endpoint=False)],
+    }
+    (folder / "kustomization.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    kubectl = " ".join(e2e.cluster.kubectl_argv())
+    script = folder / "render.sh"
+    script.write_text(
+        "#!/bin/sh\nset -e\n"
+        "dir=$(mktemp -d)\ntrap 'rm -rf \"$dir\"' EXIT\n"
+        f'cp {folder / "kustomization.yaml"} "$dir/"\n'
+        'cat > "$dir/all.yaml"\n'
+        f'{kubectl} kustomize "$dir"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def _deployment_patch(e2e: E2E, replicas: int, *, endpoint: bool = True) -> dict[str, Any]:
+    env = [
+        # The emulator ignores signatures, but botocore will not sign without credentials.
+        {"name": "AWS_ACCESS_KEY_ID", "value": "local"},
+        {"name": "AWS_SECRET_ACCESS_KEY", "value": "local"},
+    ]
+    if endpoint:
+        env.append({"name": "AWS_DEFAULT_SAGEMAKER_ENDPOINT", "value": e2e.emulator_url})
+    patch = [
+        {"op": "add", "path": "/spec/template/spec/containers/0/env", "value": env},
+        {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": POLL_FLAG},
+        {"op": "replace", "path": "/spec/replicas", "value": replicas},
+    ]
+    return {
+        "target": {"kind": "Deployment", "name": ".*controller-manager"},
+        "patch": yaml.safe_dump(patch),
+    }
 
 
 async def wait_available(e2e: E2E, namespace: str, deployment: str) -> None:

@@ -13,6 +13,7 @@ import aiohttp
 import yaml
 
 from e2e.conftest import E2E
+from local_cluster.build import ensure_built
 from local_cluster.processes import free_port, log_tail, spawn, terminate
 
 METRICS_SERVICE = "sagemaker-k8s-operator-controller-manager-metrics-service"
@@ -36,9 +37,8 @@ class Prometheus:
         self.url = ""
 
     async def __aenter__(self) -> Prometheus:
-        binary = shutil.which("prometheus")
-        if binary is None:
-            raise FileNotFoundError("prometheus is missing: apt-get install -y prometheus")
+        # Built from its Go module: Debian's prometheus has no Kubernetes discovery.
+        binary = str((await ensure_built(["prometheus"]))["prometheus"])
         self._folder.mkdir(parents=True, exist_ok=True)
         config = self._folder / "prometheus.yml"
         config.write_text(yaml.safe_dump(self._config()))

@@ -10,6 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+# prometheus brings promtool (Debian's prometheus itself lacks Kubernetes discovery, so the
+# server is built from its Go module like the other pinned binaries).
 packages=(podman mmdebstrap containerd runc containernetworking-plugins iptables prometheus)
 missing=()
 for package in "${packages[@]}"; do
@@ -32,6 +34,6 @@ fi
 
 started=$(date +%s)
 bash e2e/build-image.sh
-.venv/bin/python -m local_cluster build kubelet kube-controller-manager kube-scheduler kube-proxy helm kubectl
+.venv/bin/python -m local_cluster build kubelet kube-controller-manager kube-scheduler kube-proxy helm kubectl prometheus
 .venv/bin/python -m pytest e2e -p no:cacheprovider -o testpaths=e2e --timeout=900 "$@"
 echo "make e2e: passed in $(( $(date +%s) - started ))s"

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from e2e.conftest import E2E, IMAGE
+from e2e.conftest import E2E, IMAGE, CommandFailed
 from e2e.install import (
     DEPLOYMENT,
     INSTALLER,
@@ -27,6 +27,7 @@ from e2e.install import (
     wait_available,
     wait_for_status,
 )
+from e2e.monitoring import alert_queries, dashboard_queries, exported_names, metric_names
 from e2e.prometheus import Prometheus
 from reconcilers.kinds import STATUS_FIELDS
 from sagemaker_emulator.testing import make_client
@@ -101,6 +102,12 @@ async def test_prometheus_scrapes_through_kubernetes_discovery(installed: E2E) -
         assert after > before
         exposition = await prometheus.target_exposition()
     await prometheus.check_metrics(exposition)
+    # The dashboard and the alert rules shipped in helm/monitoring query only real metrics.
+    exported = exported_names(exposition)
+    for queries in (dashboard_queries(), alert_queries()):
+        used = metric_names(queries)
+        assert used, queries
+        assert sorted(used - exported) == [], f"not exported: {sorted(used - exported)}"
 
 
 async def test_troubleshooting_commands_work_as_printed(installed: E2E) -> None:
@@ -109,23 +116,24 @@ async def test_troubleshooting_commands_work_as_printed(installed: E2E) -> None:
     assert any("sagemaker" in line and "Running" in line for line in listing.splitlines())
     (pod,) = await operator_pods(installed)
     name = pod["metadata"]["name"]
-    # `kubectl logs -p <pod> -c manager -n sagemaker-k8s-operator-system`: no previous
-    # container yet, so kubectl says so; after a restart it prints the previous one's log.
+    # `kubectl logs -p <pod> -c manager -n sagemaker-k8s-operator-system` prints the log of
+    # the container before the last restart: make one (SIGTERM, a graceful stop) and read it.
     await installed.kubectl(
         "-n", SYSTEM_NAMESPACE, "exec", name, "-c", "manager", "--",
-        "python3", "-c", "import os, signal; os.kill(1, signal.SIGKILL)",
-        check=False,
+        "python3", "-c", "import os, signal; os.kill(1, signal.SIGTERM)",
     )  # fmt: skip
     deadline = time.monotonic() + 90
-    previous = ""
-    while time.monotonic() < deadline:
-        previous = await installed.kubectl(
-            "logs", "-p", name, "-c", "manager", "-n", SYSTEM_NAMESPACE, check=False
-        )
-        if previous.lstrip().startswith("{"):
+    while True:
+        try:
+            previous = await installed.kubectl(
+                "logs", "-p", name, "-c", "manager", "-n", SYSTEM_NAMESPACE
+            )
             break
-        await asyncio.sleep(1)
-    assert json_lines(previous.split("\n", 1)[1] if "\n" in previous else previous)
+        except CommandFailed:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+    assert any(r.get("event") for r in json_lines(previous)), previous[-2000:]
     await wait_available(installed, SYSTEM_NAMESPACE, DEPLOYMENT)
 
 
