@@ -20,4 +20,9 @@ __all__ = ["_credentials", "emulator", "kube"]
 
 @pytest.fixture
 def plugin(sagemaker_crds: ControlPlane, emulator: RunningEmulator, tmp_path: Path) -> Plugin:
-    return Plugin.make(sagemaker_crds, emulator.url, tmp_path, Path(sys.executable).parent)
+    scripts = Path(sys.executable).parent
+    assert (scripts / "kubectl-smlogs").is_file(), (
+        f"no kubectl-smlogs in {scripts}: install the project (make setup, or "
+        "pip install -e '.[dev]') so its console script is there"
+    )
+    return Plugin.make(sagemaker_crds, emulator.url, tmp_path, scripts)
