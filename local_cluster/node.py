@@ -313,7 +313,7 @@ async def _snapshot_host() -> None:
     )
 
 
-def _our_pids() -> set[int]:
+def our_pids() -> set[int]:
     """Processes of this node that outlive their parent: containerd shims and containers.
 
     Shims are matched by our containerd socket on their command line; container processes
@@ -340,7 +340,7 @@ def _our_pids() -> set[int]:
 
 
 async def _kill_containers() -> None:
-    pids = _our_pids()
+    pids = our_pids()
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
