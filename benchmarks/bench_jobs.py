@@ -183,8 +183,9 @@ async def run_burst(burst: int, args: argparse.Namespace) -> tuple[float, float]
         )
         await stack.create_all(sample, early)
         await wait_for(stack, len(early), {"Training"}, args.timeout, "secondaryStatus")
-        # The burst's jobs train for good: only the early ones end when the clock jumps.
-        await emulator_request(stack.emulator_url, "PUT", "timings", {"training_training": 1e9})
+        # The burst's jobs train for longer than the jump: only the early ones end with it.
+        longer = {"training_training": 3 * _TRAINING_SECONDS, "log_interval": 60}
+        await emulator_request(stack.emulator_url, "PUT", "timings", longer)
         creating = asyncio.create_task(
             stack.create_all(sample, (f"burst-{i:05d}" for i in range(burst)))
         )

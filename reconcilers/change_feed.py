@@ -7,6 +7,7 @@ ticks are driven by the polls that need them: a poll whose scope was not listed 
 ``freshness`` seconds starts one (one at a time per scope; other polls wait for it), so a
 scope is listed at most every ``freshness`` seconds while jobs in it run, and never when
 none does. SageMaker moves ``LastModifiedTime`` on every status and secondary-status change.
+When its stamps show SageMaker's clock ahead of this one, the lists start that much later.
 
 A poll asks :meth:`ChangeFeed.changed` about one job, giving what it saw when it last
 described it (:class:`Seen`). The answer is True (changed: describe it), False (the lists
@@ -69,6 +70,8 @@ class _Chain:
 
     covered_from: float | None = None  # every change stamped after this is in ``latest``
     next_after: float | None = None  # LastModifiedTimeAfter for the next list
+    # How far SageMaker's clock is at least ahead of this one, as its stamps show.
+    ahead: float = 0.0
     listed_at: float | None = None  # when it started, on the monotonic clock
     latest: dict[str, float] = field(default_factory=dict)  # name -> LastModifiedTime
     ticking: asyncio.Task[bool] | None = None
@@ -118,13 +121,12 @@ class ChangeFeed:
         stale = listed_at is None or self._monotonic() - listed_at > self.freshness
         if stale and not await self._tick(chain, spec, region, endpoint):
             return None
-        # A change after the describe is stamped after ``asked_at - margin``: it is in the
-        # chain's lists if the chain covers that time.
-        if chain.covered_from is None or seen.asked_at - self.margin < chain.covered_from:
+        # A change after the describe is stamped after ``asked_at`` on SageMaker's clock (at
+        # least ``ahead`` later than this one), less the margin: the chain must cover that.
+        since = seen.asked_at + chain.ahead - self.margin
+        if chain.covered_from is None or since < chain.covered_from:
             return None
-        threshold = seen.last_modified
-        if threshold is None:
-            threshold = seen.asked_at - self.margin
+        threshold = seen.last_modified if seen.last_modified is not None else since
         return chain.latest.get(name, float("-inf")) > threshold
 
     async def _tick(self, chain: _Chain, spec: ListSpec, region: str, endpoint: str | None) -> bool:
@@ -142,6 +144,7 @@ class ChangeFeed:
             # describes come before its first list).
             chain.covered_from = chain.next_after = started_wall - self.margin - self.lookback
             chain.latest.clear()
+            chain.ahead = 0.0
         assert chain.next_after is not None
         params: dict[str, Any] = {
             "LastModifiedTimeAfter": chain.next_after,
@@ -166,7 +169,7 @@ class ChangeFeed:
                 # What is past the last page is unknown: start a chain from now, so every
                 # job is described once more and vouched for again after that.
                 log.warning("change_list_truncated", operation=spec.operation, region=region)
-                chain.covered_from = chain.next_after = started_wall - self.margin
+                chain.covered_from = chain.next_after = started_wall + chain.ahead - self.margin
                 chain.listed_at = started
                 chain.latest.clear()
                 return False
@@ -184,7 +187,13 @@ class ChangeFeed:
         for name, modified in found.items():
             if modified > latest.get(name, float("-inf")):
                 latest[name] = modified
-        chain.next_after = started_wall - self.margin
+        # A stamp later than this clock's now means SageMaker's clock is ahead by at least
+        # that much: it was already that late there when this list started, so the next
+        # list need not go back further (else every list would repeat those changes).
+        stamps = [modified for modified in found.values() if modified != float("inf")]
+        if stamps:
+            chain.ahead = max(chain.ahead, max(stamps) - self._wall())
+        chain.next_after = started_wall + chain.ahead - self.margin
         chain.listed_at = started
         horizon = started_wall - _HORIZON_SECONDS
         if chain.covered_from is not None and chain.covered_from < horizon:

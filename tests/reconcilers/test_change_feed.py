@@ -159,3 +159,22 @@ async def test_a_describe_without_a_time_is_compared_with_when_it_was_asked(
     clocks.now += 3
     sagemaker.modified["t"] = clocks.now - 1
     assert await ask(changes, "t", seen) is True
+
+
+async def test_a_sagemaker_clock_ahead_of_this_one_does_not_repeat_old_changes(
+    sagemaker: FakeSageMaker, clocks: Clocks
+) -> None:
+    changes = feed(sagemaker, clocks)
+    ahead = 3600.0
+    sagemaker.modified = {"a": START + ahead - 30, "b": START + ahead - 30}
+    seen = Seen(asked_at=START, last_modified=START + ahead - 30)
+    assert await ask(changes, "a", seen) is False
+    clocks.now += 3
+    assert await ask(changes, "a", seen) is False
+    # The second list starts from SageMaker's time, not this clock's: the two changes of
+    # half a minute before are not listed again (and again) for the next hour.
+    assert sagemaker.calls[-1]["LastModifiedTimeAfter"] >= START + ahead - 30 - 5.0
+    clocks.now += 3
+    sagemaker.modified["b"] = START + ahead + 5
+    assert await ask(changes, "b", seen) is True
+    assert await ask(changes, "a", seen) is False
