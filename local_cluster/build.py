@@ -177,17 +177,17 @@ async def _build_etcd(tool: ToolVersion) -> None:
     await _go_build(workdir, ".", tool, "-s -w")
 
 
+async def _build_command(tool: ToolVersion, package: str, ldflags: str, tags: str = "") -> None:
+    """A tool whose command lives in its own module, which needs no replace directives."""
+    workdir = cache_dir() / "build" / f"{tool.tool}-{tool.version}"
+    _write_module(workdir, requires={tool.module: tool.version}, replaces={}, imports=[package])
+    await _run_go(["mod", "tidy"], workdir, f"go mod tidy ({tool.tool})")
+    await _go_build(workdir, package, tool, ldflags, tags=tags)
+
+
 async def _build_helm(tool: ToolVersion) -> None:
-    workdir = cache_dir() / "build" / f"helm-{tool.version}"
-    _write_module(
-        workdir,
-        requires={tool.module: tool.version},
-        replaces={},
-        imports=["helm.sh/helm/v3/cmd/helm"],
-    )
-    await _run_go(["mod", "tidy"], workdir, "go mod tidy (helm)")
     ldflags = f"-s -w -X helm.sh/helm/v3/internal/version.version={tool.version}"
-    await _go_build(workdir, "helm.sh/helm/v3/cmd/helm", tool, ldflags)
+    await _build_command(tool, "helm.sh/helm/v3/cmd/helm", ldflags)
 
 
 async def _build_prometheus(tool: ToolVersion) -> None:
@@ -195,21 +195,17 @@ async def _build_prometheus(tool: ToolVersion) -> None:
 
     Its build tags leave the other clouds' SDKs uncompiled, which keeps a cold build short.
     """
-    workdir = cache_dir() / "build" / f"prometheus-{tool.version}"
-    _write_module(
-        workdir,
-        requires={tool.module: tool.version},
-        replaces={},
-        imports=["github.com/prometheus/prometheus/cmd/prometheus"],
-    )
-    await _run_go(["mod", "tidy"], workdir, "go mod tidy (prometheus)")
-    await _go_build(
-        workdir,
-        "github.com/prometheus/prometheus/cmd/prometheus",
+    await _build_command(
         tool,
+        "github.com/prometheus/prometheus/cmd/prometheus",
         "-s -w",
         tags="remove_all_sd,enable_kubernetes_sd",
     )
+
+
+async def _build_krew(tool: ToolVersion) -> None:
+    ldflags = f"-s -w -X sigs.k8s.io/krew/internal/version.gitTag={tool.version}"
+    await _build_command(tool, "sigs.k8s.io/krew/cmd/krew", ldflags)
 
 
 def missing(tools: Iterable[str]) -> list[str]:
@@ -241,6 +237,8 @@ async def ensure_built(tools: Iterable[str] = tuple(PINNED)) -> dict[str, Path]:
                 await _build_helm(ALL_PINNED["helm"])
             if "prometheus" in todo:
                 await _build_prometheus(ALL_PINNED["prometheus"])
+            if "krew" in todo:
+                await _build_krew(ALL_PINNED["krew"])
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             lock.close()

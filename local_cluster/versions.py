@@ -27,6 +27,8 @@ ETCD_VERSION = "v3.6.16"
 HELM_VERSION = "v3.19.5"
 # Prometheus 3.x's Go module; Debian's prometheus is built without Kubernetes discovery.
 PROMETHEUS_VERSION = "v0.316.0"
+# The kubectl plugin manager; the smlogs plugin's packaging test installs with it.
+KREW_VERSION = "v0.4.3"
 
 PINNED: dict[str, ToolVersion] = {
     "kube-apiserver": ToolVersion("kube-apiserver", "k8s.io/kubernetes", KUBERNETES_VERSION),
@@ -47,7 +49,12 @@ E2E_PINNED: dict[str, ToolVersion] = {
     "prometheus": ToolVersion("prometheus", "github.com/prometheus/prometheus", PROMETHEUS_VERSION),
 }
 
-ALL_PINNED: dict[str, ToolVersion] = {**PINNED, **NODE_PINNED, **E2E_PINNED}
+# Tools of the kubectl plugin's packaging test (tests/smlogs), built on first use.
+PLUGIN_PINNED: dict[str, ToolVersion] = {
+    "krew": ToolVersion("krew", "sigs.k8s.io/krew", KREW_VERSION),
+}
+
+ALL_PINNED: dict[str, ToolVersion] = {**PINNED, **NODE_PINNED, **E2E_PINNED, **PLUGIN_PINNED}
 
 
 def cache_dir() -> Path:
