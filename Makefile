@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup tools test lint cluster manifests bench chaos demo image e2e clean
+.PHONY: setup tools test lint cluster manifests bench chaos demo image e2e plugin-archive clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ image:
 ## e2e: install with the release YAML and Helm on a real local node (root; installs Debian packages)
 e2e: setup
 	bash e2e/run.sh
+
+## plugin-archive: the krew archive of kubectl smlogs in dist/; writes its uri and sha256 into plugins/smlogs.yaml
+plugin-archive: $(STAMP)
+	$(PY) plugins/build_archive.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

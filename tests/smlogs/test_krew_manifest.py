@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -24,8 +25,12 @@ def test_manifest_has_what_krew_requires() -> None:
     assert "\n" not in spec["shortDescription"]
     for platform in spec["platforms"]:
         assert platform["bin"] == "kubectl-smlogs"
-        assert platform["uri"].startswith("https://")
-        assert len(platform["sha256"]) == 64
+        # the release's archive at the project's release URL, with a real digest
+        # (`make plugin-archive` writes both), not a placeholder
+        release = f"{spec['homepage']}/releases/download/{spec['version']}/"
+        assert platform["uri"] == f"{release}kubectl-smlogs-{spec['version']}.tar.gz"
+        assert re.fullmatch(r"[0-9a-f]{64}", platform["sha256"])
+        assert set(platform["sha256"]) != {"0"}, "a placeholder: run make plugin-archive"
         assert {"key": "os", "operator": "In", "values": ["linux", "darwin"]} in platform[
             "selector"
         ]["matchExpressions"]
