@@ -16,15 +16,15 @@ from collections.abc import Sequence
 
 import structlog
 from botocore.credentials import Credentials
-from kubernetes_asyncio import client
 from prometheus_client import CollectorRegistry
 
 from controller.__main__ import main
 from controller.controller import ControllerRegistration
+from controller.kube_client import request_json
 from controller.options import ManagerOptions
 from controller.reconcile import ReconcileContext, Result
 from controller.resources import ObjectKey
-from tests.controller.kube_helpers import GROUP, PLURAL, VERSION, WIDGET
+from tests.controller.kube_helpers import WIDGET
 
 
 def _fail_holding_credentials() -> None:
@@ -56,15 +56,13 @@ class StampingReconciler:
             return Result.done()
         if (obj.get("status") or {}).get("reconciledBy") == self.identity:
             return self.done
-        await client.CustomObjectsApi(self.context.api).patch_namespaced_custom_object_status(
-            GROUP,
-            VERSION,
-            key.namespace,
-            PLURAL,
-            key.name,
-            {"status": {"reconciledBy": self.identity}},
-            _content_type="application/merge-patch+json",
-            _request_timeout=5,
+        await request_json(
+            self.context.api,
+            "PATCH",
+            f"{WIDGET.collection_path(key.namespace)}/{key.name}/status",
+            body={"status": {"reconciledBy": self.identity}},
+            content_type="application/merge-patch+json",
+            request_timeout=5,
         )
         return self.done
 
