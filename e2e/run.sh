@@ -35,5 +35,5 @@ fi
 started=$(date +%s)
 bash e2e/build-image.sh
 .venv/bin/python -m local_cluster build kubelet kube-controller-manager kube-scheduler kube-proxy helm kubectl prometheus
-.venv/bin/python -m pytest e2e -p no:cacheprovider -o testpaths=e2e --timeout=900 "$@"
+.venv/bin/python -m pytest e2e -p no:cacheprovider -o testpaths=e2e --timeout=900 --durations=25 "$@"
 echo "make e2e: passed in $(( $(date +%s) - started ))s"
