@@ -11,7 +11,7 @@ from typing import Any
 
 from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import resource_in_use, validation_error
-from sagemaker_emulator.jobs import Job, JobRunner, Phase, job_record
+from sagemaker_emulator.jobs import Job, JobRunner, Phase, in_time_bounds, job_record
 from sagemaker_emulator.listing import filter_records, list_response, sort_records
 from sagemaker_emulator.service_models import list_member_fields, output_members, project
 from sagemaker_emulator.state import PROCESSING, TRANSFORM, RegionState, World, make_arn
@@ -137,7 +137,7 @@ def _handlers(kind: BatchKind) -> dict[str, Handler]:
 
     def list_jobs(ctx: RequestContext, params: Params) -> Response:
         jobs = ctx.region.jobs[kind.kind]
-        records = [job_record(job, kind.field) for job in jobs.values()]
+        records = [job_record(job, kind.field) for job in in_time_bounds(jobs.values(), params)]
         records = filter_records(records, params, name_field, f"{kind.field}Status")
         records = sort_records(records, params, sort_keys, default_order=kind.default_order)
         return list_response(

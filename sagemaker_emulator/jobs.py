@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from sagemaker_emulator.listing import as_epoch
 from sagemaker_emulator.log_store import instance_streams
 from sagemaker_emulator.state import RegionState, World
 
@@ -72,6 +73,35 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL
+
+
+def in_time_bounds(jobs: Iterable[Job], params: dict[str, Any]) -> list[Job]:
+    """The jobs inside the request's creation and modification time bounds, read from the
+    jobs themselves: a change list over thousands of jobs builds records only for the few
+    that changed."""
+    bounds = [
+        (as_epoch(params[name]), attribute, direction)
+        for name, attribute, direction in _TIME_BOUNDS
+        if params.get(name) is not None
+    ]
+    if not bounds:
+        return list(jobs)
+    return [
+        job
+        for job in jobs
+        if all(
+            (getattr(job, attribute) - limit) * direction > 0
+            for limit, attribute, direction in bounds
+        )
+    ]
+
+
+_TIME_BOUNDS = (
+    ("CreationTimeAfter", "created", 1),
+    ("CreationTimeBefore", "created", -1),
+    ("LastModifiedTimeAfter", "last_modified", 1),
+    ("LastModifiedTimeBefore", "last_modified", -1),
+)
 
 
 def job_record(job: Job, field: str) -> dict[str, Any]:

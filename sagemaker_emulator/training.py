@@ -6,7 +6,14 @@ from typing import Any
 
 from sagemaker_emulator.context import Handler, Params, RequestContext, Response
 from sagemaker_emulator.errors import resource_in_use, validation_error
-from sagemaker_emulator.jobs import Job, JobRunner, Phase, job_record, seeded_random
+from sagemaker_emulator.jobs import (
+    Job,
+    JobRunner,
+    Phase,
+    in_time_bounds,
+    job_record,
+    seeded_random,
+)
 from sagemaker_emulator.listing import filter_records, list_response, sort_records
 from sagemaker_emulator.rules import plan_rule_evaluations, rule_evaluation_statuses
 from sagemaker_emulator.service_models import list_member_fields, output_members, project
@@ -138,7 +145,7 @@ SORT_KEYS = {
 
 def list_training_jobs(ctx: RequestContext, params: Params) -> Response:
     jobs = ctx.region.jobs[TRAINING]
-    records = [job_record(job, "TrainingJob") for job in jobs.values()]
+    records = [job_record(job, "TrainingJob") for job in in_time_bounds(jobs.values(), params)]
     records = filter_records(records, params, "TrainingJobName", "TrainingJobStatus")
     records = sort_records(records, params, SORT_KEYS)
     fields = list_member_fields("sagemaker", "ListTrainingJobs", "TrainingJobSummaries")
