@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 IMAGE=${IMAGE:-localhost/sagemaker-k8s-operator:dev}
 CACHE=${SAGEMAKER_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sagemaker-k8s-operator}
 ARCHIVE=${ARCHIVE:-$CACHE/images/operator.tar}
-LOCAL_BASE=localhost/sagemaker-operator-base:bookworm-py3.11
+LOCAL_BASE=localhost/sagemaker-operator-base:bookworm-py3.11-2
 
 need() {
     if ! command -v "$1" >/dev/null 2>&1; then
@@ -34,7 +34,10 @@ if [ -z "${BASE:-}" ]; then
         trap 'rm -rf "$work"' EXIT
         echo "make image: building the base $BASE from Debian bookworm (once)" >&2
         # minbase plus python3 and its venv module; docs, man pages and locales are dropped.
+        # mmdebstrap's merged-usr hook merges /usr itself, so the usrmerge package (and the
+        # 50 MB of perl it pulls in) stays out.
         mmdebstrap --variant=minbase --quiet \
+            --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
             --include=python3,python3-venv,ca-certificates \
             --aptopt='APT::Install-Recommends "false"' \
             --dpkgopt='path-exclude=/usr/share/doc/*' \

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import yaml
 
 from e2e.conftest import E2E, IMAGE, REPO
@@ -141,3 +142,16 @@ def json_lines(log: str) -> list[dict[str, Any]]:
             except ValueError as error:
                 raise AssertionError(f"a log line is not JSON: {line!r}") from error
     return records
+
+
+async def emulator_admin(
+    e2e: E2E, method: str, path: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The emulator's admin API (docs/emulator.md), e.g. ``GET /requests``."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.request(method, f"{e2e.emulator_url}/_emulator{path}", json=body) as response,
+    ):
+        answer: dict[str, Any] = await response.json()
+        assert response.status < 300, answer
+        return answer

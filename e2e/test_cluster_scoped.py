@@ -20,6 +20,7 @@ from e2e.install import (
     DEPLOYMENT,
     INSTALLER,
     SYSTEM_NAMESPACE,
+    emulator_admin,
     json_lines,
     kustomization,
     operator_pods,
@@ -142,7 +143,9 @@ async def test_uninstall_as_the_user_guide_says(installed: E2E) -> None:
     SageMaker job is stopped, nothing of ours is left."""
     running = sample("trainingjob")
     running["metadata"]["name"] = "running-at-uninstall"
-    running["spec"]["stoppingCondition"]["maxRuntimeInSeconds"] = 86400
+    # Long enough (about 3 hours even at the emulator's speed) to be running at uninstall.
+    timings = (await emulator_admin(installed, "GET", "/status"))["timings"]
+    await emulator_admin(installed, "PUT", "/timings", {"training_training": 1.0e6})
     await installed.kubectl("create", "namespace", "team-b")
     await installed.kubectl("apply", "-n", "team-b", "-f", "-", stdin=json.dumps(running))
     status = await wait_for_status(
@@ -167,6 +170,9 @@ async def test_uninstall_as_the_user_guide_says(installed: E2E) -> None:
     print(f"uninstall took {took:.1f}s")
 
     assert await _sagemaker_status(installed, job_name) in {"Stopping", "Stopped"}
+    await emulator_admin(
+        installed, "PUT", "/timings", {"training_training": timings["training_training"]}
+    )
     left = await installed.kubectl(
         "get", "crd,clusterrole,clusterrolebinding,namespace", "-o", "name"
     )

@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -19,6 +18,7 @@ from e2e.install import (
     DEPLOYMENT,
     INSTALLER,
     SYSTEM_NAMESPACE,
+    emulator_admin,
     get,
     kustomization,
     operator_pods,
@@ -118,21 +118,12 @@ async def _wait_new_leader(e2e: E2E, old: str) -> str:
     raise AssertionError(f"nobody took the lease from {old}")
 
 
-async def _admin(e2e: E2E, method: str, path: str) -> dict[str, Any]:
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.request(method, f"{e2e.emulator_url}/_emulator{path}") as response,
-    ):
-        body: dict[str, Any] = await response.json()
-        return body
-
-
 async def _reset_requests(e2e: E2E) -> None:
-    await _admin(e2e, "DELETE", "/requests")
+    await emulator_admin(e2e, "DELETE", "/requests")
 
 
 async def _creates(e2e: E2E) -> int:
     """CreateTrainingJob calls that reached SageMaker, failed ones included."""
-    snapshot = await _admin(e2e, "GET", "/requests?limit=0")
+    snapshot = await emulator_admin(e2e, "GET", "/requests?limit=0")
     count: int = snapshot["arrived"].get("CreateTrainingJob", 0)
     return count
