@@ -35,6 +35,7 @@ from controller.leader_election import LeaderElectionConfig, LeaderElector, Lead
 from controller.metrics import Metrics
 from controller.options import ManagerOptions
 from controller.rate_limiter import BackoffSettings, default_controller_rate_limiter
+from controller.sync_metrics import NotSyncedResources
 
 EXIT_OK = 0
 EXIT_LEADERSHIP_LOST = 1
@@ -100,6 +101,11 @@ class Manager:
             )
             for registration in registrations
         ]
+        # Every replica reports, from its warm cache; an alert takes the max over Pods.
+        self.not_synced = NotSyncedResources()
+        self.metrics.registry.register(self.not_synced)
+        for kind in dict.fromkeys(r.kind for r in registrations):
+            self.informers.informer(kind).add_listener(self.not_synced.listener_for(kind))
         self.elector: LeaderElector | None = None
         if options.leader_elect:
             self.elector = LeaderElector(api, leader_election_config(options), self.metrics)
