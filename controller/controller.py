@@ -134,6 +134,7 @@ class Controller:
                 kind=registration.kind,
                 cache=self.informer.cache,
                 owned_caches={k: i.cache for k, i in self.owned_informers.items()},
+                wake=self._wake,
             )
         )
         self._started = False
@@ -142,6 +143,10 @@ class Controller:
         self._watch(self.informer, own_key)
         for informer in self.owned_informers.values():
             self._watch(informer, controller_owner_keys(registration.kind))
+
+    def _wake(self, key: ObjectKey) -> None:
+        if self._started:  # before the workers start, every cached key is enqueued anyway
+            self.queue.add_due(key)
 
     @property
     def informers(self) -> list[Informer]:

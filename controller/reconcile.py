@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -46,9 +46,12 @@ class Reconciler(Protocol):
 
 @dataclass(frozen=True)
 class ReconcileContext:
-    """What a reconciler factory gets: the API client and the informer caches to read from."""
+    """What a reconciler factory gets: the API client, the informer caches to read from,
+    and ``wake``, which hands a key to its controller's workers ahead of new keys (for
+    something the reconciler learns of outside the informers, such as a SageMaker change)."""
 
     api: KubeApi
     kind: Kind
     cache: ObjectCache
     owned_caches: Mapping[Kind, ObjectCache] = field(default_factory=dict)
+    wake: Callable[[ObjectKey], None] | None = None

@@ -98,6 +98,19 @@ class WorkQueue(Generic[K]):
             return  # done() puts it back, so it is never handed to two workers.
         self._push(key)
 
+    def add_due(self, key: K) -> None:
+        """Add ``key`` to the due lane at once: something it waits for has happened (a
+        running job that SageMaker's change list says moved), so it goes before new keys.
+        A key already waiting among the new ones moves to the due lane."""
+        if self._shutting_down or key in self._due_keys:
+            return
+        self._due_keys.add(key)
+        if key in self._dirty and key not in self._processing:
+            self._queue.remove(key)  # rare (an event came first), and O(waiting keys)
+            self._due.append(key)
+            return
+        self.add(key)
+
     async def get(self) -> K:
         """The next key to process; the caller must call ``done(key)`` when finished."""
         while not (self._queue or self._due) and not self._shutting_down:

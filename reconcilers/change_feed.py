@@ -2,28 +2,35 @@
 ``Describe*`` per job.
 
 Per (region, endpoint, list operation), a tick lists every job whose ``LastModifiedTime``
-is after the previous tick's start (minus a margin for clock skew), 100 to a page. The
-ticks are driven by the polls that need them: a poll whose scope was not listed within
-``freshness`` seconds starts one (one at a time per scope; other polls wait for it), so a
-scope is listed at most every ``freshness`` seconds while jobs in it run, and never when
-none does. SageMaker moves ``LastModifiedTime`` on every status and secondary-status change.
-When its stamps show SageMaker's clock ahead of this one, the lists start that much later.
+is after the previous tick's start (minus a margin for clock skew), 100 to a page.
+SageMaker moves ``LastModifiedTime`` on every status and secondary-status change. When its
+stamps show SageMaker's clock ahead of this one, the lists start that much later.
 
-A poll asks :meth:`ChangeFeed.changed` about one job, giving what it saw when it last
-described it (:class:`Seen`). The answer is True (changed: describe it), False (the lists
-vouch that it has not changed) or None (they cannot say: describe it). They vouch only for
-a job described after an unbroken chain of complete lists began: a list that fails leaves
-the chain for the next one to continue from the same point, one that is truncated (more
-than ``max_pages`` pages) or a gap between lists longer than ``max_gap`` starts a new
-chain. Correctness therefore never depends on the list: what it cannot vouch for is
-described, as it was before the list existed.
+The feed pushes. A reconciler that has described a running job watches it
+(:meth:`ChangeFeed.watch`), with what it saw (:class:`Seen`) and a ``wake`` callback (which
+puts the key in its work queue's due lane). Each scope with a watched job has a ticker that
+lists every ``interval`` seconds and wakes exactly the jobs that changed or that the lists
+cannot vouch for; the others cost nothing, not even a reconcile. A woken job is no longer
+watched: it is watched again when its reconcile has described it. A scope with no watched
+job (none running) is not listed at all.
+
+They vouch only for a job described after an unbroken chain of complete lists began: a list
+that fails leaves the chain for the next one to continue from the same point, one that is
+truncated (more than ``max_pages`` pages) or a gap between lists longer than ``max_gap``
+starts a new chain. Correctness therefore never depends on the list: what it cannot vouch
+for is woken and described, as it was before the list existed.
+
+A reconcile that is not a wake-up (the safety-net requeue, a spec change) asks
+:meth:`ChangeFeed.changed`: True (changed: describe it), False (the lists vouch that it has
+not changed) or None (they cannot say: describe it). It lists the scope itself when the
+last list is older than ``freshness`` (one list at a time per scope; others wait for it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,6 +82,17 @@ class _Chain:
     listed_at: float | None = None  # when it started, on the monotonic clock
     latest: dict[str, float] = field(default_factory=dict)  # name -> LastModifiedTime
     ticking: asyncio.Task[bool] | None = None
+    watched: dict[Hashable, _Watch] = field(default_factory=dict)
+    ticker: asyncio.Task[None] | None = None
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """A running job the ticker looks out for, and how to wake its reconciler."""
+
+    name: str
+    seen: Seen
+    wake: Callable[[], None]
 
 
 def epoch(value: Any) -> float:
@@ -89,6 +107,7 @@ class ChangeFeed:
         clients: SageMakerClients,
         freshness: float,
         *,
+        interval: float | None = None,
         margin: float = CLOCK_SKEW_MARGIN,
         max_pages: int = 100,
         page_size: int = PAGE_SIZE,
@@ -98,6 +117,8 @@ class ChangeFeed:
     ) -> None:
         self._clients = clients
         self.freshness = freshness
+        # How often a scope with watched jobs is listed by its ticker.
+        self.interval = interval if interval is not None else freshness
         self.margin = margin
         self.max_pages = max_pages
         self.page_size = page_size
@@ -107,6 +128,8 @@ class ChangeFeed:
         self._wall = wall
         self._monotonic = monotonic
         self._chains: dict[Scope, _Chain] = {}
+        self._scope_of: dict[Hashable, Scope] = {}  # watcher -> the scope it is watched in
+        self._closed = False
 
     def now(self) -> float:
         """This machine's clock, as :class:`Seen` records it."""
@@ -121,6 +144,9 @@ class ChangeFeed:
         stale = listed_at is None or self._monotonic() - listed_at > self.freshness
         if stale and not await self._tick(chain, spec, region, endpoint):
             return None
+        return self._vouch(chain, name, seen)
+
+    def _vouch(self, chain: _Chain, name: str, seen: Seen) -> bool | None:
         # A change after the describe is stamped after ``asked_at`` on SageMaker's clock (at
         # least ``ahead`` later than this one), less the margin: the chain must cover that.
         since = seen.asked_at + chain.ahead - self.margin
@@ -128,6 +154,79 @@ class ChangeFeed:
             return None
         threshold = seen.last_modified if seen.last_modified is not None else since
         return chain.latest.get(name, float("-inf")) > threshold
+
+    # -- push: watched jobs and their scope's ticker -------------------------------------
+
+    def watch(
+        self,
+        spec: ListSpec,
+        region: str,
+        endpoint: str | None,
+        who: Hashable,
+        name: str,
+        seen: Seen,
+        wake: Callable[[], None],
+    ) -> None:
+        """Wake ``who`` (once) when the job ``name`` changes after ``seen``, or when the lists
+        cannot vouch for it; until then its reconciler need not look at it."""
+        self.unwatch(who)
+        if self._closed:
+            return
+        scope = (region, endpoint, spec.operation)
+        chain = self._chains.setdefault(scope, _Chain())
+        chain.watched[who] = _Watch(name, seen, wake)
+        self._scope_of[who] = scope
+        if chain.ticker is None or chain.ticker.done():
+            chain.ticker = asyncio.create_task(
+                self._run_ticker(chain, spec, region, endpoint),
+                name=f"change-ticker-{spec.operation}-{region}",
+            )
+
+    def unwatch(self, who: Hashable) -> None:
+        scope = self._scope_of.pop(who, None)
+        if scope is not None:
+            self._chains[scope].watched.pop(who, None)
+
+    def watching(self, who: Hashable) -> bool:
+        return who in self._scope_of
+
+    async def _run_ticker(
+        self, chain: _Chain, spec: ListSpec, region: str, endpoint: str | None
+    ) -> None:
+        """List the scope every ``interval`` while a job in it is watched; wake the jobs
+        that changed or that the list cannot vouch for."""
+        while chain.watched and not self._closed:
+            await asyncio.sleep(self.interval)
+            if not chain.watched:
+                break
+            try:
+                listed = await self._tick(chain, spec, region, endpoint)
+            except Exception as error:  # an endpoint refused by policy, a closed client...
+                log.warning("change_ticker_failed", operation=spec.operation, error=str(error))
+                listed = False
+            woken = [
+                (who, watch)
+                for who, watch in chain.watched.items()
+                if not listed or self._vouch(chain, watch.name, watch.seen) is not False
+            ]
+            for who, watch in woken:
+                self.unwatch(who)
+                watch.wake()
+            if woken:
+                log.debug("change_ticker_woke", operation=spec.operation, jobs=len(woken))
+
+    async def aclose(self) -> None:
+        """Stop every ticker (the operator is stopping)."""
+        self._closed = True
+        tickers = [
+            task
+            for chain in self._chains.values()
+            for task in (chain.ticker, chain.ticking)
+            if task is not None
+        ]
+        for ticker in tickers:
+            ticker.cancel()
+        await asyncio.gather(*tickers, return_exceptions=True)
 
     async def _tick(self, chain: _Chain, spec: ListSpec, region: str, endpoint: str | None) -> bool:
         """List the scope's changes once, or wait for the list already under way."""

@@ -10,7 +10,7 @@ the resource asks to adopt).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -50,18 +50,44 @@ class JobReconciler(ResourceReconciler):
     """Reconciles one job kind; built once per controller."""
 
     def __init__(
-        self, job: JobKind, cache: ObjectCache, writer: KubeWriter, runtime: OperatorRuntime
+        self,
+        job: JobKind,
+        cache: ObjectCache,
+        writer: KubeWriter,
+        runtime: OperatorRuntime,
+        *,
+        wake: Callable[[ObjectKey], None] | None = None,
     ) -> None:
         super().__init__(cache, writer, runtime)
         self.job = job
         self.status = JobStatusWriter(job, writer)
+        # Hands a key to this controller's workers ahead of new ones. With it, a running job
+        # is watched by the change feed, which wakes it when it changes; without it (or for
+        # a kind with no change list) a running job is reconciled every poll interval.
+        self._wake = wake
         # What the last describe of each running job saw, and for which generation: the
         # change lists vouch for a job only from there (none after a restart: described).
         self._seen: dict[ObjectKey, tuple[Seen, Any]] = {}
 
     def forget(self, key: ObjectKey) -> None:
         super().forget(key)
+        self._unwatch(key)
+
+    def _unwatch(self, key: ObjectKey) -> None:
         self._seen.pop(key, None)
+        self.runtime.changes.unwatch((id(self), key))
+
+    def _woken(self, key: ObjectKey) -> None:
+        """The change feed says the job changed or it cannot vouch for it: describe it."""
+        self._seen.pop(key, None)
+        self.poll_now(key)
+        if self._wake is not None:
+            self._wake(key)
+
+    def _next_poll(self, key: ObjectKey) -> float:
+        if self.runtime.changes.watching((id(self), key)):
+            return self.runtime.watched_delay()  # a safety net: the feed wakes it
+        return self.runtime.poll_delay()
 
     def wants_finalizer(self, obj: KubeObject) -> bool:
         return not self.job.is_mirror(obj)  # a tuning job owns its mirrors' lifecycle
@@ -71,11 +97,11 @@ class JobReconciler(ResourceReconciler):
         status: dict[str, Any] = obj.get("status") or {}
         if self._finished(obj, status):
             return Result.done()  # a finished job costs no SageMaker call, ever
-        if await self._unchanged(obj, status):
-            return Result.after(self.runtime.poll_delay())  # the list vouches: no describe
-        # Until this pass has described the job, nothing vouches for what was seen before.
         key = ObjectKey.of(obj)
-        self._seen.pop(key, None)
+        if await self._unchanged(obj, status):
+            return Result.after(self._next_poll(key))  # the list vouches: no describe
+        # Until this pass has described the job, nothing vouches for what was seen before.
+        self._unwatch(key)
         asked_at = self.runtime.changes.now()
 
         try:
@@ -133,7 +159,24 @@ class JobReconciler(ResourceReconciler):
             modified = describe.get("LastModifiedTime")
             seen = Seen(asked_at, None if modified is None else epoch(modified))
             self._seen[key] = (seen, metadata(obj).get("generation"))
-        return Result.after(self.runtime.poll_delay())
+            if primary in RUNNING:
+                self._watch(ctx, key, seen)
+        return Result.after(self._next_poll(key))
+
+    def _watch(self, ctx: JobContext, key: ObjectKey, seen: Seen) -> None:
+        """Let the change feed wake the job when SageMaker changes it."""
+        changes = self.job.changes
+        if changes is None or self._wake is None:
+            return
+        self.runtime.changes.watch(
+            changes,
+            ctx.region,
+            ctx.endpoint or None,
+            (id(self), key),
+            ctx.sagemaker_name,
+            seen,
+            lambda: self._woken(key),
+        )
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -248,6 +291,7 @@ class JobReconciler(ResourceReconciler):
     # -- deletion --------------------------------------------------------------------------
 
     async def finalize(self, obj: KubeObject) -> Result | None:
+        self._unwatch(ObjectKey.of(obj))  # polled while it stops, then gone
         if not retained(obj):
             pending = await self._stop_if_running(obj)
             if pending is not None:

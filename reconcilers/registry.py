@@ -69,7 +69,7 @@ def _controller(
         reconciler_factory=factory,
         owned=owned,
         concurrency=options.concurrency_for(name),
-        close=runtime.sagemaker.aclose,
+        close=runtime.aclose,
     )
 
 
@@ -77,7 +77,7 @@ def _job_controller(
     job: JobKind, runtime: OperatorRuntime, options: ManagerOptions
 ) -> ControllerRegistration:
     def build(ctx: ReconcileContext, writer: KubeWriter) -> Reconciler:
-        return JobReconciler(job, ctx.cache, writer, runtime)
+        return JobReconciler(job, ctx.cache, writer, runtime, wake=ctx.wake)
 
     return _controller(job.kind, build, runtime, options)
 
@@ -85,7 +85,8 @@ def _job_controller(
 def _tuning_controller(runtime: OperatorRuntime, options: ManagerOptions) -> ControllerRegistration:
     def build(ctx: ReconcileContext, writer: KubeWriter) -> Reconciler:
         children = TuningChildren(ctx.api, ctx.owned_caches.get(TRAINING_JOB_KIND))
-        return JobReconciler(tuning_job_descriptor(children), ctx.cache, writer, runtime)
+        descriptor = tuning_job_descriptor(children)
+        return JobReconciler(descriptor, ctx.cache, writer, runtime, wake=ctx.wake)
 
     return _controller(TUNING_JOB_KIND, build, runtime, options, owned=(TRAINING_JOB_KIND,))
 

@@ -99,6 +99,10 @@ class ResourceReconciler(ABC):
         self._credential_failures[key] = failures + 1
         return Result.after(self.runtime.credential_delay(failures))
 
+    def poll_now(self, key: ObjectKey) -> None:
+        """Let the next reconcile of ``key`` through the poll gate, whenever it comes."""
+        self._poll_due.pop(key, None)
+
     def forget(self, key: ObjectKey) -> None:
         """Drop what is remembered about ``key``, which is gone (a lifecycle adds its own)."""
         self._credential_failures.pop(key, None)

@@ -220,3 +220,14 @@ async def test_due_keys_do_not_starve_new_ones() -> None:
     order = [await queue.get() for _ in range(21)]
     assert order.index("new") <= 8
     assert sorted(order) == sorted(["new", *(f"due-{i}" for i in range(20))])
+
+
+async def test_add_due_goes_before_new_keys_and_moves_a_waiting_one_forward() -> None:
+    queue: WorkQueue[str] = WorkQueue("q")
+    for index in range(100):
+        queue.add(f"new-{index}")
+    queue.add_due("woken")
+    queue.add_due("new-50")  # already waiting behind the backlog
+    queue.add_due("woken")
+    assert len(queue) == 101
+    assert [await queue.get() for _ in range(3)] == ["woken", "new-50", "new-0"]

@@ -91,7 +91,7 @@ async def running_operator(
     finally:
         if not task.done():
             await running.shut_down()
-        await runtime.sagemaker.aclose()
+        await runtime.aclose()  # its change tickers too, even after a kill
 
 
 class Kube:

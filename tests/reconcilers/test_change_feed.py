@@ -3,6 +3,7 @@ feed's own logic is what is tested; test_change_polling runs it against the emul
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import pytest
@@ -178,3 +179,35 @@ async def test_a_sagemaker_clock_ahead_of_this_one_does_not_repeat_old_changes(
     sagemaker.modified["b"] = START + ahead + 5
     assert await ask(changes, "b", seen) is True
     assert await ask(changes, "a", seen) is False
+
+
+async def test_the_ticker_wakes_only_what_changed_or_what_it_cannot_vouch_for(
+    sagemaker: FakeSageMaker, clocks: Clocks
+) -> None:
+    changes = feed(sagemaker, clocks, interval=0.01)
+    woken: list[str] = []
+    seen = Seen(asked_at=START, last_modified=START - 100)
+
+    def watch(name: str) -> None:
+        changes.watch(SPEC, "us-east-1", None, name, name, seen, lambda: woken.append(name))
+
+    for name in ("a", "b", "c"):
+        watch(name)
+    await asyncio.sleep(0.1)  # several ticks: nothing changed, nobody woken
+    assert woken == []
+    assert len(sagemaker.calls) >= 3
+    clocks.now += 3
+    sagemaker.modified["b"] = clocks.now - 1
+    await asyncio.sleep(0.05)
+    assert woken == ["b"]  # once: a woken job is watched again only after its describe
+    assert changes.watching("a")
+    assert not changes.watching("b")
+
+    sagemaker.failing = True  # a failed list vouches for nothing: every watched job wakes
+    await asyncio.sleep(0.05)
+    assert sorted(woken) == ["a", "b", "c"]
+    # No job watched: the ticker stops listing.
+    calls = len(sagemaker.calls)
+    await asyncio.sleep(0.05)
+    assert len(sagemaker.calls) == calls
+    await changes.aclose()

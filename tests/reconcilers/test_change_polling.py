@@ -1,13 +1,17 @@
-"""Running jobs are polled by what changed: one List per tick, a Describe only for a job the
-list says changed or cannot vouch for. Calls are counted in the emulator's request log."""
+"""Running jobs are polled by what changed: one List per tick, and only a job the list says
+changed or cannot vouch for is woken, reconciled and described. Calls are counted in the
+emulator's request log, reconciles by wrapping the controller's reconciler."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from controller.reconcile import Reconciler, Result
+from controller.resources import ObjectKey
 from sagemaker_emulator.testing import RunningEmulator, running_emulator
 from tests.reconcilers.harness import Kube, RunningOperator, running_operator, sample
 
@@ -54,6 +58,25 @@ def describes(emulator: RunningEmulator, sagemaker_name: str) -> int:
     return emulator.control.requests.count(operation=DESCRIBE, resource=sagemaker_name)
 
 
+class CountingReconciler:
+    """The trainingjob controller's reconciler, counting the reconciles of each resource."""
+
+    def __init__(self, inner: Reconciler) -> None:
+        self.inner = inner
+        self.counts: Counter[str] = Counter()
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        self.counts[key.name] += 1
+        return await self.inner.reconcile(key)
+
+
+def count_reconciles(operator: RunningOperator) -> CountingReconciler:
+    controller = next(c for c in operator.manager.controllers if c.name == "trainingjob")
+    counting = CountingReconciler(controller.reconciler)
+    controller.reconciler = counting
+    return counting
+
+
 async def test_only_the_job_that_changed_is_described(
     kube: Kube, realtime: RunningEmulator
 ) -> None:
@@ -61,23 +84,31 @@ async def test_only_the_job_that_changed_is_described(
     async with running_operator(kube, realtime.url) as operator:
         names = await all_training(kube, ["steady", "moving"])
         await quiet(operator, 3)  # past each job's first sight
+        reconciles = count_reconciles(operator)
         realtime.control.reset_requests()
         await quiet(operator)
         assert describes(realtime, names["steady"]) == 0
         assert describes(realtime, names["moving"]) == 0
+        # The ticker listed at every tick, and neither job cost even a reconcile (its own
+        # requeue is the safety net of the drift interval, 600 s away).
         assert realtime.control.requests.count(operation=LIST) >= POLLS // 2
+        assert reconciles.counts == Counter()
 
-        # Behind the operator's back: the job is stopped in SageMaker.
+        # Behind the operator's back: the job is stopped in SageMaker. Nothing in Kubernetes
+        # moves, so only the ticker can put its key in the work queue.
         async with realtime.client("sagemaker") as sagemaker:
             await sagemaker.stop_training_job(TrainingJobName=names["moving"])
         await kube.wait_for_status("TrainingJob", "moving", "Stopped")
         await quiet(operator)
 
     assert describes(realtime, names["steady"]) == 0
+    assert reconciles.counts["steady"] == 0
+    assert reconciles.counts["moving"] >= 1
     # One describe per change it went through (Stopping, Stopped), none in between.
     assert 1 <= describes(realtime, names["moving"]) <= 2
-    # Described within one tick: at most the lists of one poll interval (two at half an
-    # interval apart, and the one under way) come between the stop and its describe.
+    # Described within one tick: the ticker's list that saw the change, and at most one
+    # before it (under way during the stop) or one more, come between the stop and its
+    # describe.
     entries = realtime.control.requests.entries()
     stopped = next(i for i, e in enumerate(entries) if e.operation == "StopTrainingJob")
     seen = next(
