@@ -135,6 +135,7 @@ class Controller:
                 cache=self.informer.cache,
                 owned_caches={k: i.cache for k, i in self.owned_informers.items()},
                 wake=self._wake,
+                ensure_leading=self._ensure_leading,
             )
         )
         self._started = False
@@ -143,6 +144,10 @@ class Controller:
         self._watch(self.informer, own_key)
         for informer in self.owned_informers.values():
             self._watch(informer, controller_owner_keys(registration.kind))
+
+    def _ensure_leading(self) -> None:
+        if self._guard is not None:
+            self._guard()
 
     def _wake(self, key: ObjectKey) -> None:
         if self._started:  # before the workers start, every cached key is enqueued anyway

@@ -55,3 +55,7 @@ class ReconcileContext:
     cache: ObjectCache
     owned_caches: Mapping[Kind, ObjectCache] = field(default_factory=dict)
     wake: Callable[[ObjectKey], None] | None = None
+    # Raises LeadershipLost when this replica may no longer act; a reconciler calls it right
+    # before a side effect outside Kubernetes, since a reconcile can outlive its lease (a
+    # freeze, a long wait for the request budget) after the check at dequeue.
+    ensure_leading: Callable[[], None] | None = None

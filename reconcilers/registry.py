@@ -61,6 +61,9 @@ def _controller(
     name = kind.kind.lower()
 
     def factory(ctx: ReconcileContext) -> Reconciler:
+        if ctx.ensure_leading is not None:
+            # One elector per process: every controller's guard asks the same one.
+            runtime.sagemaker.guard = ctx.ensure_leading
         return build(ctx, KubeWriter(ctx.api, ctx.kind))
 
     return ControllerRegistration(

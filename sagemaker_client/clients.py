@@ -16,7 +16,7 @@ import asyncio
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,10 @@ class SageMakerClients:
         self._session = session
         self._clients: OrderedDict[ClientKey, _OpenClient] = OrderedDict()
         self._creating = asyncio.Lock()
+        # Called right before every request is sent: it raises when this replica no longer
+        # leads, so a reconcile that outlived its lease (frozen, or waiting for budget)
+        # sends nothing a new leader might send too.
+        self.guard: Callable[[], None] | None = None
 
     def session(self) -> AioSession:
         """The session every client is made from (made, with our data path, on first use)."""
@@ -167,6 +171,8 @@ class SageMakerClients:
         await self.budget.acquire(region)
         started = time.monotonic()
         self.metrics.budget_wait.labels(region=region).observe(started - waited)
+        if self.guard is not None:
+            self.guard()
         try:
             response: dict[str, Any] = await method(**params)
         except Exception as raw:

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 from prometheus_client import CollectorRegistry
 
+from controller.leader_election import LeadershipLost
 from sagemaker_client.budget import RequestBudget
 from sagemaker_client.clients import ENDPOINT_ENV, SageMakerClients, resolve_endpoint
 from sagemaker_client.errors import SageMakerError
@@ -113,3 +114,26 @@ async def test_the_least_recently_used_idle_client_is_closed(emulator: RunningEm
     finally:
         await made.aclose()
     assert not made._clients
+
+
+async def test_a_replica_that_no_longer_leads_sends_nothing(
+    clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
+) -> None:
+    # The guard runs after the budget wait, right before the send: a reconcile that
+    # outlived its lease (frozen, or queued for budget) must not reach SageMaker.
+    sagemaker, _ = clients
+    checks: list[bool] = []
+
+    def deposed() -> None:
+        checks.append(True)
+        raise LeadershipLost("another replica holds the lease")
+
+    before = emulator.control.requests.count(operation="CreateTrainingJob")
+    sagemaker.guard = deposed
+    try:
+        with pytest.raises(LeadershipLost):
+            await sagemaker.call("CreateTrainingJob", "us-east-1", {"TrainingJobName": "x"})
+    finally:
+        sagemaker.guard = None
+    assert checks == [True]
+    assert emulator.control.requests.count(operation="CreateTrainingJob") == before
