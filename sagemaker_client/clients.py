@@ -125,6 +125,9 @@ class SageMakerClients:
             service, region_name=region, endpoint_url=endpoint, config=self._config()
         )
         opened = self._clients[key] = _OpenClient(creator, await creator.__aenter__())
+        # Asked again as the request goes on the wire (signed, serialized): a freeze during
+        # that work must not let a deposed replica's request out when it resumes.
+        opened.client.meta.events.register("before-send", self._guard_before_send)
         log.info(
             "sagemaker_client_created", service=service, region=region, endpoint=endpoint or "aws"
         )
@@ -175,6 +178,8 @@ class SageMakerClients:
             self.guard()
         try:
             response: dict[str, Any] = await method(**params)
+        except _NotLeading as refused:
+            raise refused.cause from None
         except Exception as raw:
             error = classify(operation, raw)
             outcome = (
@@ -192,12 +197,27 @@ class SageMakerClients:
         response.pop("ResponseMetadata", None)
         return response
 
+    def _guard_before_send(self, **_: Any) -> None:
+        if self.guard is not None:
+            try:
+                self.guard()
+            except Exception as cause:
+                raise _NotLeading(cause) from None
+
     async def aclose(self) -> None:
         while self._clients:
             await self._clients.popitem(last=False)[1].close()
 
 
 ClientKey = tuple[str, str, str | None]  # service, region, endpoint
+
+
+class _NotLeading(Exception):
+    """Carries the guard's refusal through botocore, which would otherwise wrap it."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def _method_name(operation: str) -> str:

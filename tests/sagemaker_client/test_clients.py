@@ -137,3 +137,24 @@ async def test_a_replica_that_no_longer_leads_sends_nothing(
         sagemaker.guard = None
     assert checks == [True]
     assert emulator.control.requests.count(operation="CreateTrainingJob") == before
+
+
+async def test_leadership_lost_while_the_request_is_prepared_stops_it_at_the_wire(
+    clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
+) -> None:
+    # Leading when the call starts, deposed by the time botocore is about to send it.
+    sagemaker, _ = clients
+    answers = iter([None])
+
+    def deposed_on_second_ask() -> None:
+        if next(answers, "lost") == "lost":
+            raise LeadershipLost("lost while the request was being signed")
+
+    before = emulator.control.requests.count(operation="ListTrainingJobs")
+    sagemaker.guard = deposed_on_second_ask
+    try:
+        with pytest.raises(LeadershipLost):
+            await sagemaker.call("ListTrainingJobs", "us-east-1", {})
+    finally:
+        sagemaker.guard = None
+    assert emulator.control.requests.count(operation="ListTrainingJobs") == before
