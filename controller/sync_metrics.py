@@ -18,6 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from controller.cache import EventType, ObjectEvent
+from controller.informer import EventListener
 from controller.resources import Kind, ObjectKey
 
 METRIC = "sagemaker_resource_not_synced_since_timestamp_seconds"
@@ -49,7 +50,7 @@ class NotSyncedResources(Collector):
     def __init__(self) -> None:
         self._stuck: dict[tuple[str, ObjectKey], tuple[float, str]] = {}
 
-    def listener_for(self, kind: Kind) -> Any:
+    def listener_for(self, kind: Kind) -> EventListener:
         def listen(event: ObjectEvent) -> None:
             self.observe(kind, event)
 

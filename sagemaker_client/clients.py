@@ -82,7 +82,8 @@ class SageMakerClients:
         self._session = session
         self._clients: OrderedDict[ClientKey, _OpenClient] = OrderedDict()
         self._creating = asyncio.Lock()
-        # Called right before every request is sent: it raises when this replica no longer
+        # Called in botocore's before-send, as each request goes on the wire (after the
+        # budget wait, serializing and signing): it raises when this replica no longer
         # leads, so a reconcile that outlived its lease (frozen, or waiting for budget)
         # sends nothing a new leader might send too.
         self.guard: Callable[[], None] | None = None
@@ -125,8 +126,6 @@ class SageMakerClients:
             service, region_name=region, endpoint_url=endpoint, config=self._config()
         )
         opened = self._clients[key] = _OpenClient(creator, await creator.__aenter__())
-        # Asked again as the request goes on the wire (signed, serialized): a freeze during
-        # that work must not let a deposed replica's request out when it resumes.
         opened.client.meta.events.register("before-send", self._guard_before_send)
         log.info(
             "sagemaker_client_created", service=service, region=region, endpoint=endpoint or "aws"
@@ -174,8 +173,6 @@ class SageMakerClients:
         await self.budget.acquire(region)
         started = time.monotonic()
         self.metrics.budget_wait.labels(region=region).observe(started - waited)
-        if self.guard is not None:
-            self.guard()
         try:
             response: dict[str, Any] = await method(**params)
         except _NotLeading as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -119,8 +120,8 @@ async def test_the_least_recently_used_idle_client_is_closed(emulator: RunningEm
 async def test_a_replica_that_no_longer_leads_sends_nothing(
     clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
 ) -> None:
-    # The guard runs after the budget wait, right before the send: a reconcile that
-    # outlived its lease (frozen, or queued for budget) must not reach SageMaker.
+    # The guard runs as the request goes on the wire: a reconcile that outlived its lease
+    # (frozen, or queued for budget) must not reach SageMaker.
     sagemaker, _ = clients
     checks: list[bool] = []
 
@@ -128,33 +129,41 @@ async def test_a_replica_that_no_longer_leads_sends_nothing(
         checks.append(True)
         raise LeadershipLost("another replica holds the lease")
 
-    before = emulator.control.requests.count(operation="CreateTrainingJob")
-    sagemaker.guard = deposed
-    try:
-        with pytest.raises(LeadershipLost):
-            await sagemaker.call("CreateTrainingJob", "us-east-1", {"TrainingJobName": "x"})
-    finally:
-        sagemaker.guard = None
-    assert checks == [True]
-    assert emulator.control.requests.count(operation="CreateTrainingJob") == before
-
-
-async def test_leadership_lost_while_the_request_is_prepared_stops_it_at_the_wire(
-    clients: tuple[SageMakerClients, CollectorRegistry], emulator: RunningEmulator
-) -> None:
-    # Leading when the call starts, deposed by the time botocore is about to send it.
-    sagemaker, _ = clients
-    answers = iter([None])
-
-    def deposed_on_second_ask() -> None:
-        if next(answers, "lost") == "lost":
-            raise LeadershipLost("lost while the request was being signed")
-
     before = emulator.control.requests.count(operation="ListTrainingJobs")
-    sagemaker.guard = deposed_on_second_ask
+    sagemaker.guard = deposed
     try:
         with pytest.raises(LeadershipLost):
             await sagemaker.call("ListTrainingJobs", "us-east-1", {})
     finally:
         sagemaker.guard = None
+    assert checks == [True]
+    assert emulator.control.requests.count(operation="ListTrainingJobs") == before
+
+
+async def test_leadership_lost_while_the_call_waits_for_budget_stops_it_at_the_wire(
+    emulator: RunningEmulator,
+) -> None:
+    # Leading when the call starts, deposed while it waits for the request budget.
+    sagemaker = SageMakerClients(
+        RequestBudget(2.0, burst=1), SageMakerMetrics(CollectorRegistry()),
+        default_endpoint=emulator.url,
+    )  # fmt: skip
+    lost = False
+
+    def guard() -> None:
+        if lost:
+            raise LeadershipLost("lost while the request waited for budget")
+
+    sagemaker.guard = guard
+    try:
+        await sagemaker.call("ListTrainingJobs", "us-east-1", {})  # spends the only token
+        before = emulator.control.requests.count(operation="ListTrainingJobs")
+        waiting = asyncio.create_task(sagemaker.call("ListTrainingJobs", "us-east-1", {}))
+        await asyncio.sleep(0.1)  # the second call now waits ~0.5 s for its token
+        assert not waiting.done()
+        lost = True
+        with pytest.raises(LeadershipLost):
+            await waiting
+    finally:
+        await sagemaker.aclose()
     assert emulator.control.requests.count(operation="ListTrainingJobs") == before
