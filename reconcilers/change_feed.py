@@ -254,7 +254,9 @@ class ChangeFeed:
         found: dict[str, float] = {}
         try:
             for _ in range(self.max_pages):
-                page = await self._clients.call(spec.operation, region, params, endpoint=endpoint)
+                page = await self._clients.call(
+                    spec.operation, region, params, endpoint=endpoint, first=True
+                )
                 for summary in page.get(spec.summaries_key, []):
                     # A summary without the time cannot clear its job: always changed.
                     modified = summary.get("LastModifiedTime")

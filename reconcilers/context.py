@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from controller.resources import KubeObject
@@ -18,6 +18,9 @@ class SageMakerContext:
     spec: Any
     runtime: OperatorRuntime
     kube: KubeWriter
+    # This reconcile answers a change SageMaker reported (the change feed woke it): its
+    # calls wait for the request budget ahead of a burst of new resources.
+    ahead: bool = field(default=False, kw_only=True)
 
     @property
     def region(self) -> str:
@@ -54,5 +57,10 @@ class SageMakerContext:
         self, operation: str, params: dict[str, Any], *, service: str = "sagemaker"
     ) -> dict[str, Any]:
         return await self.runtime.sagemaker.call(
-            operation, self.region, params, endpoint=self.endpoint, service=service
+            operation,
+            self.region,
+            params,
+            endpoint=self.endpoint,
+            service=service,
+            first=self.ahead,
         )

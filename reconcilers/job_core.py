@@ -68,10 +68,13 @@ class JobReconciler(ResourceReconciler):
         # What the last describe of each running job saw, and for which generation: the
         # change lists vouch for a job only from there (none after a restart: described).
         self._seen: dict[ObjectKey, tuple[Seen, Any]] = {}
+        # Keys the change feed woke, whose next reconcile's calls go ahead of the queue.
+        self._woken_keys: set[ObjectKey] = set()
 
     def forget(self, key: ObjectKey) -> None:
         super().forget(key)
         self._unwatch(key)
+        self._woken_keys.discard(key)
 
     def _unwatch(self, key: ObjectKey) -> None:
         self._seen.pop(key, None)
@@ -80,6 +83,7 @@ class JobReconciler(ResourceReconciler):
     def _woken(self, key: ObjectKey) -> None:
         """The change feed says the job changed or it cannot vouch for it: describe it."""
         self._seen.pop(key, None)
+        self._woken_keys.add(key)
         self.poll_now(key)
         if self._wake is not None:
             self._wake(key)
@@ -95,9 +99,11 @@ class JobReconciler(ResourceReconciler):
     async def sync(self, obj: KubeObject, started_before: bool) -> Result:
         mirror = self.job.is_mirror(obj)
         status: dict[str, Any] = obj.get("status") or {}
+        key = ObjectKey.of(obj)
+        woken = key in self._woken_keys
+        self._woken_keys.discard(key)
         if self._finished(obj, status):
             return Result.done()  # a finished job costs no SageMaker call, ever
-        key = ObjectKey.of(obj)
         if await self._unchanged(obj, status):
             return Result.after(self._next_poll(key))  # the list vouches: no describe
         # Until this pass has described the job, nothing vouches for what was seen before.
@@ -109,6 +115,7 @@ class JobReconciler(ResourceReconciler):
         except ValidationError as error:
             return await self.status.fail(obj, status, None, "InvalidSpec", first_error(error))
         ctx = self._context(obj, spec, status)
+        ctx.ahead = woken
         describe: dict[str, Any] | None
         try:
             if mirror:

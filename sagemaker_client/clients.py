@@ -151,8 +151,12 @@ class SageMakerClients:
         *,
         endpoint: str | None = None,
         service: str = "sagemaker",
+        first: bool = False,
     ) -> dict[str, Any]:
         """Call ``operation`` (its API name, e.g. ``DescribeTrainingJob``) in ``region``.
+
+        ``first``: the call brings a change SageMaker made to a status, so it waits for the
+        request budget ahead of the others (see ``sagemaker_client.budget``).
 
         Raises ``SageMakerError`` classified as terminal or transient.
         """
@@ -161,16 +165,16 @@ class SageMakerClients:
         opened = await self._open((service, region, resolved))
         opened.in_use += 1  # from here on it is not evicted, even while waiting for budget
         try:
-            return await self._send(opened.client, operation, region, params)
+            return await self._send(opened.client, operation, region, params, first)
         finally:
             opened.in_use -= 1
 
     async def _send(
-        self, api: Any, operation: str, region: str, params: dict[str, Any]
+        self, api: Any, operation: str, region: str, params: dict[str, Any], first: bool
     ) -> dict[str, Any]:
         method = getattr(api, _method_name(operation))
         waited = time.monotonic()
-        await self.budget.acquire(region)
+        await self.budget.acquire(region, first=first)
         started = time.monotonic()
         self.metrics.budget_wait.labels(region=region).observe(started - waited)
         try:

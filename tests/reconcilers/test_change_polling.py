@@ -170,3 +170,36 @@ async def test_a_restart_describes_every_running_job_once(
         for name in jobs:
             assert describes(realtime, names[name]) == 1, name
         assert realtime.control.requests.count(operation=LIST) >= POLLS // 2
+
+
+async def test_a_woken_job_goes_ahead_of_a_burst_of_creates(
+    kube: Kube, realtime: RunningEmulator
+) -> None:
+    # A budget of 4 requests a second and 16 workers: while the burst is being created,
+    # about 16 creates wait for the budget at any time.
+    budget = {"default_sagemaker_requests_per_second": 4.0, "default_concurrency": 16}
+    await start_training(kube, ["running"])
+    async with running_operator(kube, realtime.url, **budget) as operator:
+        names = await all_training(kube, ["running"])
+        await quiet(operator, 3)
+        burst = [f"burst-{i:02d}" for i in range(48)]
+        await start_training(kube, burst)
+        while realtime.control.requests.count(operation="CreateTrainingJob") < 8:
+            await asyncio.sleep(0.05)
+        async with realtime.client("sagemaker") as sagemaker:
+            await sagemaker.stop_training_job(TrainingJobName=names["running"])
+        await kube.wait_for_status("TrainingJob", "running", "Stopped")
+        entries = realtime.control.requests.entries()
+        created = realtime.control.requests.count(operation="CreateTrainingJob")
+    stopped = next(i for i, e in enumerate(entries) if e.operation == "StopTrainingJob")
+    seen = next(
+        i
+        for i, e in enumerate(entries)
+        if i > stopped and e.operation == DESCRIBE and e.resource == names["running"]
+    )
+    # The ticker's list and the woken job's describe each went ahead of the creates waiting
+    # for the budget: only the few granted before them came in between (about 30 without
+    # the first lane), and the burst was still being created when the status said Stopped.
+    creates = sum(1 for e in entries[stopped:seen] if e.operation == "CreateTrainingJob")
+    assert creates <= 6, creates
+    assert created < len(burst), created
