@@ -26,6 +26,7 @@ import aiohttp
 import yaml
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
+from status_watch import StatusWatch, watching
 
 from local_cluster import ControlPlane
 from local_cluster.audit import status_writes
@@ -166,6 +167,7 @@ class Stack:
     emulator: asyncio.subprocess.Process
     emulator_url: str
     operator: asyncio.subprocess.Process
+    statuses: StatusWatch
 
     @property
     def operator_log(self) -> Path:
@@ -178,14 +180,7 @@ class Stack:
 
     async def status_counts(self, field: str) -> dict[str, int]:
         """How many objects have each value of ``status.<field>`` ("none" if unset)."""
-        listed = await self.objects.list_namespaced_custom_object(
-            GROUP, VERSION, NAMESPACE, self.plural, _request_timeout=REQUEST_SECONDS
-        )
-        counts: dict[str, int] = {}
-        for item in listed["items"]:
-            status = (item.get("status") or {}).get(field) or "none"
-            counts[status] = counts.get(status, 0) + 1
-        return counts
+        return self.statuses.counts(field)
 
     async def emulator_get(self, path: str) -> dict[str, Any]:
         """GET an admin path of the emulator, e.g. ``requests?limit=1`` or ``status``."""
@@ -232,12 +227,15 @@ async def running_stack(
         except BaseException:
             await terminate(emulator)
             raise
-        stack = Stack(plane, client.CustomObjectsApi(api), plural, folder, emulator, url, operator)
+        objects = client.CustomObjectsApi(api)
         try:
-            await asyncio.sleep(2)  # the operator's informers list and sync
-            yield stack
+            async with watching(objects, NAMESPACE, plural) as statuses:
+                stack = Stack(plane, objects, plural, folder, emulator, url, operator, statuses)
+                await asyncio.sleep(2)  # the operator's informers list and sync
+                yield stack
         finally:
-            await stack.stop_processes()
+            await terminate(operator)
+            await terminate(emulator)
 
 
 def stack_parser(description: str, sizes: Sequence[int], timeout: float) -> argparse.ArgumentParser:
