@@ -22,12 +22,20 @@ class FakeSageMaker:
     def __init__(self) -> None:
         self.modified: dict[str, float] = {}
         self.calls: list[dict[str, Any]] = []
+        self.first: list[bool] = []  # whether each call asked for the budget's first lane
         self.failing = False
 
     async def call(
-        self, operation: str, region: str, params: dict[str, Any], *, endpoint: str | None = None
+        self,
+        operation: str,
+        region: str,
+        params: dict[str, Any],
+        *,
+        endpoint: str | None = None,
+        first: bool = False,
     ) -> dict[str, Any]:
         self.calls.append(params)
+        self.first.append(first)
         if self.failing:
             raise SageMakerError(operation, "InternalFailure", "boom", Failure.RETRY)
         after = params["LastModifiedTimeAfter"]
@@ -95,6 +103,8 @@ async def test_a_job_is_vouched_for_until_its_time_moves(
     assert len(sagemaker.calls) == 2
     # Each list goes back to the previous one's start, minus the skew margin.
     assert sagemaker.calls[1]["LastModifiedTimeAfter"] == START - 5.0
+    # They bring changes to statuses: the budget serves them ahead of a burst's creates.
+    assert sagemaker.first == [True, True]
 
 
 async def test_a_job_described_before_the_chain_began_is_not_vouched_for(
