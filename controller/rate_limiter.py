@@ -7,17 +7,14 @@ outage queue up retries that come due long after it ended (850 failures at 10/s:
 retries still to come when the apiserver is back). What that bucket protected, the apiserver
 from a storm of retries, is kept by :class:`TokenBucket` at the other end: a worker takes a
 token when it takes a retried key from the queue, and a bucket that is empty makes it wait
-without booking anything, so demand that went away leaves no debt behind.
-
-:class:`TokenBucketLimiter` (the reserving kind) stays for request budgets, where every
-request really is sent and must be spaced.
+without booking anything, so demand that went away leaves no debt behind. The SageMaker
+request budget (``sagemaker_client.budget``) hands out the same bucket's tokens in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Protocol
@@ -91,64 +88,6 @@ class ExponentialBackoffLimiter:
 
     def failures(self, key: Hashable) -> int:
         return self._failures.get(key, 0)
-
-
-class TokenBucketLimiter:
-    """An overall rate for all keys: ``rate`` tokens a second, at most ``burst`` saved up.
-
-    A request that finds no token reserves a future one (the bucket goes negative), so the
-    returned delays space retries exactly ``1/rate`` apart, as Go's ``rate.Limiter`` does.
-    """
-
-    def __init__(
-        self,
-        rate: float = 10.0,
-        burst: int = 100,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = float(burst)
-        self._last = clock()
-
-    def when(self, key: Hashable) -> float:
-        now = self._clock()
-        self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        self._tokens -= 1.0
-        if self._tokens >= 0.0:
-            return 0.0
-        return -self._tokens / self.rate
-
-    def forget(self, key: Hashable) -> None:
-        # The bucket is shared by every key; one key's success earns no tokens back.
-        return None
-
-    def failures(self, key: Hashable) -> int:
-        return 0
-
-
-class MaxOfLimiter:
-    """The longest delay any of several limiters asks for."""
-
-    def __init__(self, *limiters: RateLimiter) -> None:
-        if not limiters:
-            raise ValueError("MaxOfLimiter needs at least one limiter")
-        self._limiters = limiters
-
-    def when(self, key: Hashable) -> float:
-        return max(limiter.when(key) for limiter in self._limiters)
-
-    def forget(self, key: Hashable) -> None:
-        for limiter in self._limiters:
-            limiter.forget(key)
-
-    def failures(self, key: Hashable) -> int:
-        return max(limiter.failures(key) for limiter in self._limiters)
 
 
 _TOKEN_EPSILON = 1e-9

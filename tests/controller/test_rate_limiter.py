@@ -7,9 +7,7 @@ import pytest
 from controller.rate_limiter import (
     BackoffSettings,
     ExponentialBackoffLimiter,
-    MaxOfLimiter,
     TokenBucket,
-    TokenBucketLimiter,
     default_controller_rate_limiter,
 )
 
@@ -71,29 +69,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def test_token_bucket_allows_a_burst_then_spaces_requests_at_the_rate() -> None:
-    clock = FakeClock()
-    bucket = TokenBucketLimiter(rate=10.0, burst=3, clock=clock)
-    assert [bucket.when(i) for i in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.when(3) == pytest.approx(0.1)
-    assert bucket.when(4) == pytest.approx(0.2)
-    clock.now += 10.0  # refills, but never beyond the burst
-    assert [bucket.when(i) for i in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.when(9) == pytest.approx(0.1)
-
-
-def test_max_of_takes_the_longest_delay_and_forgets_in_all() -> None:
-    clock = FakeClock()
-    backoff = ExponentialBackoffLimiter(BackoffSettings(base_seconds=0.01, cap_seconds=1, jitter=0))
-    bucket = TokenBucketLimiter(rate=1.0, burst=1, clock=clock)
-    limiter = MaxOfLimiter(backoff, bucket)
-    assert limiter.when("a") == pytest.approx(0.01)  # bucket had a token
-    assert limiter.when("a") == pytest.approx(1.0)  # bucket is empty: 1 s to the next token
-    assert limiter.failures("a") == 2
-    limiter.forget("a")
-    assert limiter.failures("a") == 0
 
 
 def test_default_limiter_is_the_key_s_own_backoff_and_books_nothing_shared() -> None:
