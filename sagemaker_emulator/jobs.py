@@ -16,11 +16,12 @@ import random
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from sagemaker_emulator.listing import as_epoch
+from sagemaker_emulator.listing import time_limits, within
 from sagemaker_emulator.log_store import instance_streams
 from sagemaker_emulator.state import RegionState, World
 
@@ -79,29 +80,14 @@ def in_time_bounds(jobs: Iterable[Job], params: dict[str, Any]) -> list[Job]:
     """The jobs inside the request's creation and modification time bounds, read from the
     jobs themselves: a change list over thousands of jobs builds records only for the few
     that changed."""
-    bounds = [
-        (as_epoch(params[name]), attribute, direction)
-        for name, attribute, direction in _TIME_BOUNDS
-        if params.get(name) is not None
-    ]
-    if not bounds:
+    limits = time_limits(params)
+    if not limits:
         return list(jobs)
-    return [
-        job
-        for job in jobs
-        if all(
-            (getattr(job, attribute) - limit) * direction > 0
-            for limit, attribute, direction in bounds
-        )
-    ]
+    return [job for job in jobs if within(limits, partial(_job_time, job))]
 
 
-_TIME_BOUNDS = (
-    ("CreationTimeAfter", "created", 1),
-    ("CreationTimeBefore", "created", -1),
-    ("LastModifiedTimeAfter", "last_modified", 1),
-    ("LastModifiedTimeBefore", "last_modified", -1),
-)
+def _job_time(job: Job, field: str) -> float:
+    return job.created if field == "CreationTime" else job.last_modified
 
 
 def job_record(job: Job, field: str) -> dict[str, Any]:

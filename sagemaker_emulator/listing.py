@@ -45,30 +45,49 @@ def paginate(
     return page, encode_token(offset + size) if more else None
 
 
+# A List request's time bounds: (parameter, the record field it bounds, +1 after / -1 before).
+_TIME_BOUNDS = (
+    ("CreationTimeAfter", "CreationTime", 1),
+    ("CreationTimeBefore", "CreationTime", -1),
+    ("LastModifiedTimeAfter", "LastModifiedTime", 1),
+    ("LastModifiedTimeBefore", "LastModifiedTime", -1),
+)
+
+TimeLimit = tuple[str, float, int]  # record field, limit (epoch seconds), direction
+
+
+def time_limits(params: dict[str, Any]) -> list[TimeLimit]:
+    """The time bounds ``params`` sets, each read once."""
+    return [
+        (field, as_epoch(params[param]), direction)
+        for param, field, direction in _TIME_BOUNDS
+        if param in params
+    ]
+
+
+def within(limits: Sequence[TimeLimit], time_of: Callable[[str], float | None]) -> bool:
+    """Whether the times ``time_of`` gives for each bounded field (None: not bounded) are
+    strictly inside ``limits``."""
+    for field, limit, direction in limits:
+        value = time_of(field)
+        if value is not None and (value - limit) * direction <= 0:
+            return False
+    return True
+
+
 def filter_records(
     records: list[dict[str, Any]], params: dict[str, Any], name_key: str, status_key: str | None
 ) -> list[dict[str, Any]]:
     needle = (params.get("NameContains") or "").lower()
     status = params.get("StatusEquals")
-    bounds = [
-        ("CreationTimeAfter", "CreationTime", 1),
-        ("CreationTimeBefore", "CreationTime", -1),
-        ("LastModifiedTimeAfter", "LastModifiedTime", 1),
-        ("LastModifiedTimeBefore", "LastModifiedTime", -1),
-    ]
+    limits = time_limits(params)
     wanted = []
     for record in records:
         if needle and needle not in record[name_key].lower():
             continue
         if status and status_key and record.get(status_key) != status:
             continue
-        keep = True
-        for param, field, direction in bounds:
-            if param in params and field in record:
-                limit = as_epoch(params[param])
-                if (record[field] - limit) * direction <= 0:
-                    keep = False
-        if keep:
+        if within(limits, record.get):
             wanted.append(record)
     return wanted
 
